@@ -1,0 +1,36 @@
+import type { Readable } from 'node:stream';
+
+/** What we know of a stored object without reading it. */
+export interface ObjectInfo {
+  /** The key, relative to the store's root. */
+  readonly key: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** When it was last written. */
+  readonly lastModified: Date;
+}
+
+/** Options for a put. */
+export interface PutOptions {
+  /** MIME type stored with the object (S3 only; the folder store ignores it). */
+  readonly contentType?: string;
+}
+
+/**
+ * The port every storage-touching part uses: S3 in the cloud, a local folder offline.
+ * Keys use `/` separators in both implementations.
+ */
+export interface ObjectStore {
+  /** Streams the object's bytes. Throws a UserFacingError naming the key if it does not exist. */
+  get(key: string): Promise<Readable>;
+  /** Writes the stream to the key, replacing what is there. Large bodies are streamed (multipart on S3). */
+  put(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array,
+    options?: PutOptions,
+  ): Promise<void>;
+  /** Lists every object under the prefix, in key order, following pagination. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Metadata of one object, or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+}

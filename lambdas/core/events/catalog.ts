@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/**
+ * Every event on the cdp-audiences bus, declared once. Emitters validate their detail against
+ * these schemas and EventBridge rules match on these names, so no detail-type string is ever
+ * typed twice.
+ */
+export const EVENT_SOURCE = 'cdp.audiences';
+
+const s3Location = z.object({
+  /** Bucket name. */
+  bucket: z.string().min(1),
+  /** Object key or key prefix. */
+  key: z.string(),
+});
+
+const count = z.number().int().nonnegative();
+
+export const batchSegmentJobStateChange = {
+  detailType: 'Batch Segment Job State Change',
+  outcome: undefined,
+  schema: z.object({
+    jobName: z.string().min(1),
+    jobArn: z.string().min(1),
+    status: z.enum(['ACTIVE', 'FAILED']),
+    /** Where Personalize wrote `<input>.out`. */
+    output: s3Location,
+    /** Which recipe family produced it: decides the query shape. */
+    recipe: z.enum(['aws-item-attribute-affinity', 'aws-item-affinity']).optional(),
+    failureReason: z.string().optional(),
+  }),
+} as const;
+
+const audienceSummary = z.object({
+  name: z.string(),
+  query: z.string(),
+  size: count,
+  holdoutSize: count,
+  unresolvedUsers: count,
+  segmentId: z.string().optional(),
+  consoleUrl: z.string().optional(),
+});
+
+export const audiencesImported = {
+  detailType: 'Audiences Imported',
+  outcome: 'succeeded',
+  schema: z.object({
+    jobName: z.string(),
+    destination: z.enum(['pinpoint', 's3', 'connect-customer-profiles']),
+    manifest: s3Location,
+    audiences: z.array(audienceSummary),
+    skippedLines: count.default(0),
+  }),
+} as const;
+
+export const audienceImportFailed = {
+  detailType: 'Audience Import Failed',
+  outcome: 'failed',
+  schema: z.object({
+    jobName: z.string(),
+    destination: z.enum(['pinpoint', 's3', 'connect-customer-profiles']).optional(),
+    reason: z.string(),
+    failures: z.array(z.object({ audience: z.string(), reason: z.string() })).default([]),
+    imported: z.array(audienceSummary).default([]),
+  }),
+} as const;
+
+export const propensityScoresReady = {
+  detailType: 'Propensity Scores Ready',
+  outcome: undefined,
+  schema: z.object({
+    /** Identifies the scoring run; part of every Segment messageId. */
+    run: z.string().min(1),
+    scoredAt: z.iso.datetime(),
+    /** One CSV (`customer_id,score`) per model. */
+    scores: z.array(z.object({ model: z.enum(['churn', 'repurchase']), location: s3Location })).min(1),
+  }),
+} as const;
+
+const syncCounts = z.object({
+  sent: count,
+  retried: count,
+  failed: count,
+  keptForReplay: count,
+});
+
+export const segmentSyncSucceeded = {
+  detailType: 'Segment Sync Succeeded',
+  outcome: 'succeeded',
+  schema: z.object({ run: z.string(), counts: syncCounts, replayPrefix: s3Location.optional() }),
+} as const;
+
+export const segmentSyncFailed = {
+  detailType: 'Segment Sync Failed',
+  outcome: 'failed',
+  schema: z.object({
+    run: z.string(),
+    reason: z.string(),
+    counts: syncCounts.optional(),
+    replayPrefix: s3Location.optional(),
+  }),
+} as const;
+
+export const workflowFailed = {
+  detailType: 'Workflow Failed',
+  outcome: 'failed',
+  schema: z.object({
+    workflow: z.string(),
+    executionArn: z.string().optional(),
+    reason: z.string(),
+  }),
+} as const;
+
+export const EVENTS = {
+  batchSegmentJobStateChange,
+  audiencesImported,
+  audienceImportFailed,
+  propensityScoresReady,
+  segmentSyncSucceeded,
+  segmentSyncFailed,
+  workflowFailed,
+} as const;
+
+export type EventDefinition = (typeof EVENTS)[keyof typeof EVENTS];
+export type DetailOf<E extends EventDefinition> = z.infer<E['schema']>;
+
+/** The events a person is emailed about: every "… Succeeded"/"… Failed" outcome. */
+export const NOTIFIED_EVENTS: readonly EventDefinition[] = Object.values(EVENTS).filter(
+  (e) => e.outcome !== undefined,
+);
+
+/** Finds the definition of a detail-type, or undefined for one we do not know. */
+export function eventByDetailType(detailType: string): EventDefinition | undefined {
+  return Object.values(EVENTS).find((e) => e.detailType === detailType);
+}
