@@ -29,7 +29,11 @@ export interface ObjectStore {
     body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array,
     options?: PutOptions,
   ): Promise<void>;
-  /** Lists every object under the prefix, in key order, following pagination. */
+  /**
+   * Lists every object whose key starts with `prefix`, following pagination. As in S3 the prefix is the
+   * start of a key, not only a folder (`audiences/a` matches `audiences/a.csv`), and the order is S3's:
+   * by the keys' UTF-8 bytes. Empty S3 "folder" markers (keys ending in `/`) are not objects.
+   */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;

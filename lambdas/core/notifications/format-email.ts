@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import {
+  EVENTS,
+  eventByDetailType,
+  type DetailOf,
+} from '../events/catalog';
+
+/** An email ready for SNS: a subject a marketer understands and a plain-text body. */
+export interface Email {
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** The event as EventBridge delivers it, reduced to what the email needs. */
+export interface NotifiedEvent {
+  readonly detailType: string;
+  readonly detail: unknown;
+  /** When the event happened (ISO 8601). */
+  readonly time: string;
+  /** Region of the deployment, for console links. */
+  readonly region: string;
+}
+
+const number = new Intl.NumberFormat('en-US');
+const n = (value: number) => number.format(value);
+const plural = (count: number, one: string, many = `${one}s`) => `${n(count)} ${count === 1 ? one : many}`;
+const s3Uri = (loc: { bucket: string; key: string }) => `s3://${loc.bucket}/${loc.key}`;
+
+// SNS email subjects must be ASCII, one line, at most 100 characters.
+const SUBJECT_LIMIT = 100;
+function subjectLine(text: string): string {
+  const ascii = text.replace(/[\u2013\u2014]/g, '-').replace(/[^\x20-\x7e]/g, '').replace(/\s+/g, ' ').trim();
+  return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
+}
+
+function lines(...parts: (string | false | undefined)[]): string {
+  return parts.filter((p) => p !== false && p !== undefined).join('\n');
+}
+
+const FOOTER = '\n--\ncdp-audiences. You get this email because you are subscribed to its notifications topic.';
+
+function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: NotifiedEvent): Email {
+  const total = d.audiences.reduce((sum, a) => sum + a.size, 0);
+  const held = d.audiences.reduce((sum, a) => sum + a.holdoutSize, 0);
+  const where = d.destination === 'pinpoint' ? 'in Pinpoint' : d.destination === 's3' ? 'in S3' : 'in Amazon Connect';
+  const list = d.audiences.map((a) =>
+    lines(
+      `* ${a.name}`,
+      `    query:    ${a.query}`,
+      `    size:     ${n(a.size)} users (hold-out: ${n(a.holdoutSize)})`,
+      a.unresolvedUsers > 0 && `    not found in Pinpoint: ${n(a.unresolvedUsers)} users`,
+      a.segmentId && `    segment:  ${a.segmentId}`,
+      a.consoleUrl && `    console:  ${a.consoleUrl}`,
+    ),
+  );
+  return {
+    subject: subjectLine(`${plural(d.audiences.length, 'audience')} ready ${where} (${n(total)} users) - ${d.jobName}`),
+    body: lines(
+      `The segment job "${d.jobName}" finished at ${e.time} and its audiences are ${where}.`,
+      '',
+      ...list,
+      '',
+      `Totals: ${plural(d.audiences.length, 'audience')}, ${n(total)} users activated, ${n(held)} held out as control groups.`,
+      d.skippedLines > 0 &&
+        `${plural(d.skippedLines, 'line')} of the job output could not be used; the manifest lists each with its reason.`,
+      `Manifest: ${s3Uri(d.manifest)}`,
+      '',
+      d.destination === 'pinpoint'
+        ? 'Next step: use the segments in a Pinpoint campaign or journey. Compare the results with the hold-out files to measure the lift. Note: Amazon Pinpoint engagement features reached end of support on 30 October 2026; consider the s3 destination and Amazon Connect.'
+        : 'Next step: load the audience files into your activation tool. Keep the hold-out users out of the campaign to measure the lift.',
+      FOOTER,
+    ),
+  };
+}
+
+function audienceImportFailed(d: DetailOf<typeof EVENTS.audienceImportFailed>): Email {
+  return {
+    subject: subjectLine(`Audience import failed - ${d.jobName}`),
+    body: lines(
+      `The audiences of the segment job "${d.jobName}" could not all be imported.`,
+      '',
+      `Reason: ${d.reason}`,
+      d.failures.length > 0 && '',
+      ...d.failures.map((f) => `* ${f.audience}: ${f.reason}`),
+      d.imported.length > 0 && '',
+      d.imported.length > 0 && `Imported anyway: ${d.imported.map((a) => `${a.name} (${n(a.size)} users)`).join(', ')}.`,
+      '',
+      'Next step: fix the reason above, then replay the "Batch Segment Job State Change" event from the event bus archive. The audience files are rewritten in place, so a replay never duplicates them.',
+      FOOTER,
+    ),
+  };
+}
+
+function batchSegmentJobFailed(d: DetailOf<typeof EVENTS.batchSegmentJobStateChange>): Email {
+  return {
+    subject: subjectLine(`Personalize segment job failed - ${d.jobName}`),
+    body: lines(
+      `Amazon Personalize could not finish the batch segment job "${d.jobName}".`,
+      '',
+      `Reason: ${d.failureReason ?? 'Personalize gave no reason.'}`,
+      `Job: ${d.jobArn}`,
+      '',
+      'No audience was created from this job. Next step: check the job input (one JSON query per line) and the solution version, then start the job again.',
+      FOOTER,
+    ),
+  };
+}
+
+function syncCounts(c: DetailOf<typeof EVENTS.segmentSyncSucceeded>['counts']): string {
+  return `sent ${n(c.sent)}, retried ${n(c.retried)}, failed ${n(c.failed)}, kept for replay ${n(c.keptForReplay)}`;
+}
+
+function segmentSyncSucceeded(d: DetailOf<typeof EVENTS.segmentSyncSucceeded>): Email {
+  const kept = d.counts.keptForReplay;
+  return {
+    subject: subjectLine(`Propensity scores synced to Segment: ${n(d.counts.sent)} profiles - ${d.run}`),
+    body: lines(
+      `The propensity scores of run "${d.run}" are on the Segment profiles as traits.`,
+      '',
+      `Events: ${syncCounts(d.counts)}.`,
+      kept > 0 && d.replayPrefix && `Kept for replay: ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
+      '',
+      'Next step: build look-alike or win-back audiences in Segment on churn_propensity and repurchase_propensity.',
+      FOOTER,
+    ),
+  };
+}
+
+function segmentSyncFailed(d: DetailOf<typeof EVENTS.segmentSyncFailed>): Email {
+  return {
+    subject: subjectLine(`Segment sync failed - ${d.run}`),
+    body: lines(
+      `The propensity scores of run "${d.run}" did not all reach Segment.`,
+      '',
+      `Reason: ${d.reason}`,
+      d.counts && `Events: ${syncCounts(d.counts)}.`,
+      d.replayPrefix && `Nothing is lost: the failed batches are kept in ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
+      FOOTER,
+    ),
+  };
+}
+
+function workflowFailed(d: DetailOf<typeof EVENTS.workflowFailed>, e: NotifiedEvent): Email {
+  return {
+    subject: subjectLine(`${d.workflow} failed`),
+    body: lines(
+      `The ${d.workflow} workflow stopped at ${e.time}.`,
+      '',
+      `Reason: ${d.reason}`,
+      d.executionArn &&
+        `Execution: https://${e.region}.console.aws.amazon.com/states/home?region=${e.region}#/v2/executions/details/${d.executionArn}`,
+      FOOTER,
+    ),
+  };
+}
+
+/** Turns a bus event into a readable email. Unknown or malformed events still produce one, never a raw dump. */
+export function formatEmail(event: NotifiedEvent): Email {
+  const definition = eventByDetailType(event.detailType);
+  const parsed = definition?.schema.safeParse(event.detail);
+  if (!definition || !parsed?.success) {
+    return {
+      subject: subjectLine(`cdp-audiences: ${event.detailType}`),
+      body: lines(
+        `cdp-audiences reported "${event.detailType}" at ${event.time}, in a shape this version cannot describe.`,
+        parsed && !parsed.success && `Problem: ${z.prettifyError(parsed.error)}`,
+        'The full event is in the event bus archive.',
+        FOOTER,
+      ),
+    };
+  }
+  switch (definition.detailType) {
+    case EVENTS.audiencesImported.detailType:
+      return audiencesImported(parsed.data as DetailOf<typeof EVENTS.audiencesImported>, event);
+    case EVENTS.audienceImportFailed.detailType:
+      return audienceImportFailed(parsed.data as DetailOf<typeof EVENTS.audienceImportFailed>);
+    case EVENTS.batchSegmentJobStateChange.detailType:
+      return batchSegmentJobFailed(parsed.data as DetailOf<typeof EVENTS.batchSegmentJobStateChange>);
+    case EVENTS.segmentSyncSucceeded.detailType:
+      return segmentSyncSucceeded(parsed.data as DetailOf<typeof EVENTS.segmentSyncSucceeded>);
+    case EVENTS.segmentSyncFailed.detailType:
+      return segmentSyncFailed(parsed.data as DetailOf<typeof EVENTS.segmentSyncFailed>);
+    case EVENTS.workflowFailed.detailType:
+      return workflowFailed(parsed.data as DetailOf<typeof EVENTS.workflowFailed>, event);
+    default:
+      return {
+        subject: subjectLine(`cdp-audiences: ${event.detailType}`),
+        body: lines(`cdp-audiences reported "${event.detailType}" at ${event.time}.`, FOOTER),
+      };
+  }
+}

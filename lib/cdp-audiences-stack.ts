@@ -1,0 +1,46 @@
+import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { CdpConfig } from './config';
+import { DataLake } from './constructs/data-lake';
+import { EventBus } from './constructs/event-bus';
+import { Notifications } from './constructs/notifications';
+
+/** Props of the stack: the validated deployment config. */
+export interface CdpAudiencesStackProps extends StackProps {
+  /** The deployment config (lib/config.ts). */
+  readonly config: CdpConfig;
+}
+
+/** The whole app in one stack. It only wires the capability constructs together. */
+export class CdpAudiencesStack extends Stack {
+  readonly dataLake: DataLake;
+  readonly eventBus: EventBus;
+  readonly notifications: Notifications;
+
+  constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // The email is a parameter so `cdk synth` works without one, while `cdk deploy` without
+    // `-c email=…` stops and names the parameter to fill.
+    const email = new CfnParameter(this, 'NotificationEmail', {
+      type: 'String',
+      description: 'Who receives the "audiences ready" and failure emails (deploy with -c email=you@example.com)',
+      default: config.email,
+      allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+      constraintDescription: 'needs an email address: deploy with npx cdk deploy -c email=you@example.com',
+    });
+
+    this.dataLake = new DataLake(this, 'DataLake', {
+      landingRetentionDays: config.landingRetentionDays,
+      removalPolicy,
+    });
+    this.eventBus = new EventBus(this, 'EventBus', { namePrefix: config.namePrefix });
+    this.notifications = new Notifications(this, 'Notifications', {
+      eventBus: this.eventBus,
+      email: email.valueAsString,
+      removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Props of the data lake. */
+export interface DataLakeProps {
+  /** Days a raw upload stays in the landing zone. */
+  readonly landingRetentionDays: number;
+  /** RETAIN keeps buckets and key on `cdk destroy`; DESTROY deletes them with their data. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The S3 zones: landing (raw uploads), trusted (validated data, audiences, scores), quarantine
+ * (rejected rows and their reports), and one bucket for their server access logs.
+ * The zones share one customer-managed KMS key with rotation; every bucket is SSL-only,
+ * private, owner-enforced, and sends its events to EventBridge.
+ */
+export class DataLake extends Construct {
+  /** The key that encrypts every zone. */
+  readonly key: kms.Key;
+  /** Raw uploads: `personalize/<dataset-group>/…`, `crm/…`, `store/…`, `web/…`. */
+  readonly landing: s3.Bucket;
+  /** Validated data and model outputs: `trusted/…`, `audiences/…`, `scores/…`, `failed/…`. */
+  readonly trusted: s3.Bucket;
+  /** Rejected rows with a row-level report per file. */
+  readonly quarantine: s3.Bucket;
+  /** Server access logs of the three zones. */
+  readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataLakeProps) {
+    super(scope, id);
+    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'cdp-audiences data lake: encrypts the landing, trusted and quarantine zones',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+
+    const common = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: destroy,
+    } satisfies s3.BucketProps;
+
+    // S3 server access logging cannot deliver into a bucket whose default encryption is SSE-KMS,
+    // so this one bucket uses SSE-S3. It holds request logs only, never customer data.
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...common,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+    });
+
+    const zone = (name: string, extra: Partial<s3.BucketProps>) => {
+      const bucket = new s3.Bucket(this, name, {
+        ...common,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.key,
+        bucketKeyEnabled: true,
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+        ...extra,
+      });
+      // Send every object event to EventBridge with CloudFormation's own bucket property.
+      // The L2 `eventBridgeEnabled: true` would add a custom resource that rewrites the bucket's
+      // whole notification configuration on every deploy; the native property does not.
+      (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+        eventBridgeConfiguration: { eventBridgeEnabled: true },
+      };
+      return bucket;
+    };
+    const abortUploads = { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) };
+
+    this.landing = zone('Landing', {
+      versioned: true,
+      lifecycleRules: [
+        abortUploads,
+        {
+          id: 'expire-raw-uploads',
+          expiration: Duration.days(props.landingRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+      ],
+    });
+    this.trusted = zone('Trusted', {
+      versioned: true,
+      lifecycleRules: [abortUploads, { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    this.quarantine = zone('Quarantine', {
+      lifecycleRules: [abortUploads, { id: 'expire-rejected-rows', expiration: Duration.days(90) }],
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE, type EventDefinition } from '../../lambdas/core/events/catalog';
+
+/** Props of the event bus. */
+export interface EventBusProps {
+  /** Name prefix of the bus. */
+  readonly namePrefix: string;
+  /** How long archived events can be replayed. */
+  readonly archiveRetention?: Duration;
+}
+
+/**
+ * The one custom bus every workflow publishes its state changes on, with an archive so any
+ * event (a finished job, a failed import) can be replayed after a fix.
+ */
+export class EventBus extends Construct {
+  /** The bus. */
+  readonly bus: events.EventBus;
+  /** The archive of everything from our source. */
+  readonly archive: events.Archive;
+
+  constructor(scope: Construct, id: string, props: EventBusProps) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: `${props.namePrefix}-audiences` });
+    this.archive = this.bus.archive('Archive', {
+      description: 'Every cdp-audiences event, for replay',
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: props.archiveRetention ?? Duration.days(90),
+    });
+  }
+
+  /** An event pattern matching the given catalog events, optionally narrowed on detail fields. */
+  static patternFor(definitions: readonly EventDefinition[], detail?: Record<string, unknown>): events.EventPattern {
+    return {
+      source: [EVENT_SOURCE],
+      detailType: definitions.map((d) => d.detailType),
+      ...(detail ? { detail } : {}),
+    };
+  }
+
+  /** A rule on this bus for the given catalog events. */
+  addRule(id: string, definitions: readonly EventDefinition[], detail?: Record<string, unknown>): events.Rule {
+    return new events.Rule(this, id, {
+      eventBus: this.bus,
+      eventPattern: EventBus.patternFor(definitions, detail),
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { buildApp, unacknowledgedNagFindings } from './synth';
+
+describe('cdk-nag AwsSolutions over the whole app', () => {
+  it('finds no unacknowledged violation with the default config', () => {
+    // Prepare
+    const { app } = buildApp();
+
+    // Act
+    const findings = unacknowledgedNagFindings(app);
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it('finds no unacknowledged violation when data is destroyed with the stack', () => {
+    const { app } = buildApp({ removalPolicy: 'destroy' });
+
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
+  });
+});
