@@ -1,0 +1,62 @@
+/** The imperative shell: streams the generated world into CSV files and writes the summary. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserFacingError } from '../../lambdas/core/errors';
+import { CsvFileWriter } from './csv-writer';
+import { OUTPUT_FILES, SUMMARY_FILE, type CustomerFile, type OutputFile } from './files';
+import { createTally, summaryOf, tallyCustomer, type WorldSummary } from './summary';
+import { createWorld, itemRowOf } from './world-records';
+import type { WorldOptions } from './world';
+
+export interface GenerateOptions extends WorldOptions {
+  /** Folder to write into; created if missing. Files already there with our names are replaced. */
+  readonly outDir: string;
+}
+
+export interface GenerationReport {
+  /** Every file written, relative to outDir, with its data rows (header not counted). */
+  readonly files: readonly { readonly path: string; readonly rows: number }[];
+  readonly summary: WorldSummary;
+}
+
+export async function generateSampleData(options: GenerateOptions): Promise<GenerationReport> {
+  const world = createWorld(options);
+  const names = Object.keys(OUTPUT_FILES) as OutputFile[];
+  const writers = {} as Record<OutputFile, CsvFileWriter>;
+  try {
+    for (const name of names) {
+      const spec = OUTPUT_FILES[name];
+      writers[name] = await CsvFileWriter.open(join(options.outDir, spec.path), spec.columns);
+    }
+  } catch (error) {
+    await Promise.allSettled(Object.values(writers).map((writer) => writer.close()));
+    throw new UserFacingError(
+      `cannot write the sample data into ${options.outDir} (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const customerFiles = names.filter((name): name is CustomerFile => name !== 'items');
+  const tally = createTally();
+  try {
+    for (const item of world.items) await writers.items.write(itemRowOf(item));
+    for (const records of world.customerRecords) {
+      for (const name of customerFiles) await writers[name].writeAll(records.rows[name]);
+      tallyCustomer(tally, records);
+    }
+  } finally {
+    await Promise.all(names.map((name) => writers[name].close()));
+  }
+
+  const rows = Object.fromEntries(names.map((name) => [OUTPUT_FILES[name].path, writers[name].rows]));
+  const summary = summaryOf(options, world.items.length, tally, rows);
+  await writeFile(join(options.outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+  return {
+    files: [
+      ...names.map((name) => ({ path: OUTPUT_FILES[name].path, rows: writers[name].rows })),
+      { path: SUMMARY_FILE, rows: 1 },
+    ],
+    summary,
+  };
+}
