@@ -9,7 +9,8 @@ try {
   const config = configFromContext((key) => app.node.tryGetContext(key));
   new CdpAudiencesStack(app, `${config.namePrefix}-audiences`, {
     config,
-    description: 'cdp-audiences: ML audiences from Amazon Personalize and SageMaker, activated in Pinpoint, S3 and Segment',
+    description:
+      'cdp-audiences: ML audiences from Amazon Personalize and SageMaker, activated in Pinpoint, S3 and Segment',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
 } catch (error) {

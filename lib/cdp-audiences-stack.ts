@@ -1,9 +1,11 @@
 import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { CdpConfig } from './config';
+import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
 import { EventBus } from './constructs/event-bus';
 import { Notifications } from './constructs/notifications';
+import { SegmentSync } from './constructs/segment-sync';
 
 /** Props of the stack: the validated deployment config. */
 export interface CdpAudiencesStackProps extends StackProps {
@@ -16,6 +18,8 @@ export class CdpAudiencesStack extends Stack {
   readonly dataLake: DataLake;
   readonly eventBus: EventBus;
   readonly notifications: Notifications;
+  readonly activation: AudienceActivation;
+  readonly segmentSync: SegmentSync;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -26,7 +30,8 @@ export class CdpAudiencesStack extends Stack {
     // `-c email=…` stops and names the parameter to fill.
     const email = new CfnParameter(this, 'NotificationEmail', {
       type: 'String',
-      description: 'Who receives the "audiences ready" and failure emails (deploy with -c email=you@example.com)',
+      description:
+        'Who receives the "audiences ready" and failure emails (deploy with -c email=you@example.com)',
       default: config.email,
       allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
       constraintDescription: 'needs an email address: deploy with npx cdk deploy -c email=you@example.com',
@@ -40,6 +45,23 @@ export class CdpAudiencesStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       eventBus: this.eventBus,
       email: email.valueAsString,
+      removalPolicy,
+    });
+    this.activation = new AudienceActivation(this, 'Activation', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
+      destination: config.audienceDestination,
+      pinpointApplicationId: config.pinpointApplicationId,
+      holdoutPercent: config.holdoutPercent,
+      removalPolicy,
+    });
+    this.segmentSync = new SegmentSync(this, 'SegmentSync', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
+      writeKeySecretName: config.segmentWriteKeySecretName,
+      region: config.segmentRegion,
       removalPolicy,
     });
   }

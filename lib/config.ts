@@ -6,19 +6,20 @@ import { z } from 'zod';
  */
 const configSchema = z.object({
   /** Who gets the "audiences ready" and failure emails. Optional at synth; deploy asks for it. */
-  email: z
-    .email({ error: 'must be an email address, e.g. -c email=marketing-ops@example.com' })
-    .optional(),
+  email: z.email({ error: 'must be an email address, e.g. -c email=marketing-ops@example.com' }).optional(),
   /** Prefix of every resource name, so two deployments can share an account. */
   namePrefix: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,19}$/, {
-      error: 'must be 1-20 lowercase letters, digits or dashes, starting with a letter, e.g. -c namePrefix=cdp',
+      error:
+        'must be 1-20 lowercase letters, digits or dashes, starting with a letter, e.g. -c namePrefix=cdp',
     })
     .default('cdp'),
   /** What `cdk destroy` does to the buckets and key: keep them (default) or delete them with their data. */
   removalPolicy: z
-    .enum(['retain', 'destroy'], { error: 'must be "retain" (keep data, the default) or "destroy" (dev only)' })
+    .enum(['retain', 'destroy'], {
+      error: 'must be "retain" (keep data, the default) or "destroy" (dev only)',
+    })
     .default('retain'),
   /** Days a raw upload stays in the landing zone before it expires. */
   landingRetentionDays: z.coerce
@@ -31,7 +32,8 @@ const configSchema = z.object({
   segmentWriteKeySecretName: z
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
-      error: 'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-write-key',
+      error:
+        'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-write-key',
     })
     .default('cdp-audiences/segment-write-key'),
   /** Twilio Segment's regional ingestion endpoint. */
@@ -41,12 +43,15 @@ const configSchema = z.object({
     .string()
     .regex(/^[a-f0-9]{32}$/, { error: 'must be a Pinpoint project ID: 32 lowercase hex characters' })
     .optional(),
-  /** Where audiences go: Pinpoint imported segments, or the files alone in S3 for any other tool. */
+  /**
+   * Where audiences go: the files alone in S3 for any other tool, or Pinpoint imported segments.
+   * S3 is the default because Pinpoint's engagement features reached end of support on 2026-10-30.
+   */
   audienceDestination: z
     .enum(['pinpoint', 's3'], {
-      error: 'must be "pinpoint" (imported segments) or "s3" (audience files only)',
+      error: 'must be "s3" (audience files only) or "pinpoint" (imported segments)',
     })
-    .default('pinpoint'),
+    .default('s3'),
   /** Share of each audience kept out of activation as a control group. */
   holdoutPercent: z.coerce
     .number({ error: 'must be a number from 0 to 50, e.g. -c holdoutPercent=10' })

@@ -25,3 +25,34 @@ export function userMessageOf(error: unknown): string {
   if (error instanceof UserFacingError) return error.message;
   return 'An internal error stopped the job. The details are in the CloudWatch logs of the failing step.';
 }
+
+/**
+ * A failed step, as Step Functions reports it (error name + cause), in words for an email.
+ * A UserFacingError's message is kept; anything else stays generic, so no stack trace leaks.
+ */
+export function describeStepFailure(error: string | undefined, cause: string | undefined): string {
+  const message = causeMessage(cause);
+  if (error === 'UserFacingError' && message) return message;
+  if (error === 'States.Timeout') return 'A step of the workflow ran out of time.';
+  return `The workflow stopped on ${error ?? 'an unknown error'}. The details are in the execution history and the Lambda logs.`;
+}
+
+/** The message inside a Step Functions cause: a Lambda error's JSON, a service error's JSON, or plain text. */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as {
+      errorMessage?: unknown;
+      Message?: unknown;
+      message?: unknown;
+      Failures?: unknown;
+    };
+    // A FAILED Pinpoint import job carries its reasons in `Failures` (first rows only).
+    if (Array.isArray(parsed.Failures) && parsed.Failures.length > 0)
+      return parsed.Failures.slice(0, 5).join('; ');
+    const message = parsed.errorMessage ?? parsed.Message ?? parsed.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return cause.split('\n')[0];
+  }
+}

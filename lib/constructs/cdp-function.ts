@@ -69,7 +69,8 @@ export class CdpFunction extends nodejs.NodejsFunction {
         // (package-lock.json). esbuild keeps only the clients a handler imports.
         externalModules: [],
         // Some dependencies still call require(); give the ESM bundle one.
-        banner: "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
         forceDockerBundling: false,
       },
     });

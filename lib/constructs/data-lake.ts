@@ -74,7 +74,10 @@ export class DataLake extends Construct {
       };
       return bucket;
     };
-    const abortUploads = { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) };
+    const abortUploads = {
+      id: 'abort-incomplete-uploads',
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    };
 
     this.landing = zone('Landing', {
       versioned: true,
@@ -89,7 +92,10 @@ export class DataLake extends Construct {
     });
     this.trusted = zone('Trusted', {
       versioned: true,
-      lifecycleRules: [abortUploads, { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        abortUploads,
+        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+      ],
     });
     this.quarantine = zone('Quarantine', {
       lifecycleRules: [abortUploads, { id: 'expire-rejected-rows', expiration: Duration.days(90) }],

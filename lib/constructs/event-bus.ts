@@ -32,7 +32,10 @@ export class EventBus extends Construct {
   }
 
   /** An event pattern matching the given catalog events, optionally narrowed on detail fields. */
-  static patternFor(definitions: readonly EventDefinition[], detail?: Record<string, unknown>): events.EventPattern {
+  static patternFor(
+    definitions: readonly EventDefinition[],
+    detail?: Record<string, unknown>,
+  ): events.EventPattern {
     return {
       source: [EVENT_SOURCE],
       detailType: definitions.map((d) => d.detailType),
@@ -41,7 +44,11 @@ export class EventBus extends Construct {
   }
 
   /** A rule on this bus for the given catalog events. */
-  addRule(id: string, definitions: readonly EventDefinition[], detail?: Record<string, unknown>): events.Rule {
+  addRule(
+    id: string,
+    definitions: readonly EventDefinition[],
+    detail?: Record<string, unknown>,
+  ): events.Rule {
     return new events.Rule(this, id, {
       eventBus: this.bus,
       eventPattern: EventBus.patternFor(definitions, detail),

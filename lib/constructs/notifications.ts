@@ -62,7 +62,8 @@ export class Notifications extends Construct {
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the notification rule target; its depth is alarmed.',
+      reason:
+        'This queue is itself the dead-letter queue of the notification rule target; its depth is alarmed.',
     });
 
     const formatter = new CdpFunction(this, 'Formatter', {
@@ -87,7 +88,11 @@ export class Notifications extends Construct {
       .addRule('SegmentJobFailedRule', [EVENTS.batchSegmentJobStateChange], { status: ['FAILED'] })
       .addTarget(target);
 
-    this.alarmOnQueueDepth('DeadLettersAlarm', this.deadLetterQueue, 'Notification events could not be emailed');
+    this.alarmOnQueueDepth(
+      'DeadLettersAlarm',
+      this.deadLetterQueue,
+      'Notification events could not be emailed',
+    );
     this.alarm(
       'FormatterErrorsAlarm',
       formatter.metricErrors({ period: Duration.minutes(5) }),

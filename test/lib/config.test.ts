@@ -13,7 +13,7 @@ describe('parseConfig', () => {
       segmentWriteKeySecretName: 'cdp-audiences/segment-write-key',
       segmentRegion: 'us',
       pinpointApplicationId: undefined,
-      audienceDestination: 'pinpoint',
+      audienceDestination: 's3',
       holdoutPercent: 10,
     });
   });
@@ -33,13 +33,22 @@ describe('parseConfig', () => {
     [{ email: 'not-an-email' }, /^Config key "email" must be an email address, e\.g\. -c email=/],
     [{ namePrefix: 'Acme_Prod' }, /^Config key "namePrefix" must be 1-20 lowercase letters/],
     [{ removalPolicy: 'delete' }, /^Config key "removalPolicy" must be "retain" .* or "destroy"/],
-    [{ landingRetentionDays: 'a month' }, /^Config key "landingRetentionDays" must be a whole number of days/],
+    [
+      { landingRetentionDays: 'a month' },
+      /^Config key "landingRetentionDays" must be a whole number of days/,
+    ],
     [{ landingRetentionDays: '0' }, /^Config key "landingRetentionDays" must be at least 1 day/],
     [{ holdoutPercent: '75' }, /^Config key "holdoutPercent" must be at most 50 percent/],
     [{ holdoutPercent: '-1' }, /^Config key "holdoutPercent" must be at least 0/],
-    [{ audienceDestination: 'braze' }, /^Config key "audienceDestination" must be "pinpoint" .* or "s3"/],
-    [{ pinpointApplicationId: 'my-app' }, /^Config key "pinpointApplicationId" must be a Pinpoint project ID/],
-    [{ segmentWriteKeySecretName: 'has spaces' }, /^Config key "segmentWriteKeySecretName" must be a Secrets Manager secret name/],
+    [{ audienceDestination: 'braze' }, /^Config key "audienceDestination" must be "s3" .* or "pinpoint"/],
+    [
+      { pinpointApplicationId: 'my-app' },
+      /^Config key "pinpointApplicationId" must be a Pinpoint project ID/,
+    ],
+    [
+      { segmentWriteKeySecretName: 'has spaces' },
+      /^Config key "segmentWriteKeySecretName" must be a Secrets Manager secret name/,
+    ],
     [{ segmentRegion: 'apac' }, /^Config key "segmentRegion" must be "us" or "eu"/],
   ])('rejects %j with a sentence naming the key and the fix', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
@@ -51,13 +60,12 @@ describe('parseConfig', () => {
   });
 
   it('reports every bad key at once, one sentence each', () => {
-    const error = (() => {
-      try {
-        parseConfig({ email: 'x', holdoutPercent: '99' });
-      } catch (e) {
-        return e as Error;
-      }
-    })();
+    let error: Error | undefined;
+    try {
+      parseConfig({ email: 'x', holdoutPercent: '99' });
+    } catch (e) {
+      error = e as Error;
+    }
 
     expect(error?.message.split('\n')).toHaveLength(2);
   });

@@ -6,10 +6,8 @@ import { CdpAudiencesStack } from '../../lib/cdp-audiences-stack';
 import { parseConfig } from '../../lib/config';
 
 /** cdk.json's context: the feature flags and defaults `cdk synth` runs with. */
-const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<
-  string,
-  unknown
->;
+const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'))
+  .context as Record<string, unknown>;
 
 /** Builds the whole app as `cdk synth` would, from cdk.json plus the given context, without bundling the Lambdas (fast). */
 export function buildApp(context: Record<string, unknown> = {}) {
@@ -27,6 +25,8 @@ export function buildApp(context: Record<string, unknown> = {}) {
 export function unacknowledgedNagFindings(app: App): string[] {
   const report = new AwsSolutionsChecks().validateScope(app);
   return report.violations.flatMap((v) =>
-    v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}: ${v.description}`),
+    v.violatingResources.map(
+      (r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}: ${v.description}`,
+    ),
   );
 }

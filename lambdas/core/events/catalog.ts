@@ -87,7 +87,13 @@ const syncCounts = z.object({
 export const segmentSyncSucceeded = {
   detailType: 'Segment Sync Succeeded',
   outcome: 'succeeded',
-  schema: z.object({ run: z.string(), counts: syncCounts, replayPrefix: s3Location.optional() }),
+  schema: z.object({
+    run: z.string(),
+    counts: syncCounts,
+    /** Score rows that could not be read (bad customer_id or score); the logs list samples. */
+    invalidRows: count.default(0),
+    replayPrefix: s3Location.optional(),
+  }),
 } as const;
 
 export const segmentSyncFailed = {
@@ -97,7 +103,10 @@ export const segmentSyncFailed = {
     run: z.string(),
     reason: z.string(),
     counts: syncCounts.optional(),
+    invalidRows: count.default(0),
     replayPrefix: s3Location.optional(),
+    /** The failed step as Step Functions reported it; the email shows it in words, never raw. */
+    failure: z.object({ error: z.string().optional(), cause: z.string().optional() }).optional(),
   }),
 } as const;
 

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  EVENTS,
-  eventByDetailType,
-  type DetailOf,
-} from '../events/catalog';
+import { describeStepFailure } from '../errors';
+import { EVENTS, eventByDetailType, type DetailOf } from '../events/catalog';
 
 /** An email ready for SNS: a subject a marketer understands and a plain-text body. */
 export interface Email {
@@ -29,7 +26,11 @@ const s3Uri = (loc: { bucket: string; key: string }) => `s3://${loc.bucket}/${lo
 // SNS email subjects must be ASCII, one line, at most 100 characters.
 const SUBJECT_LIMIT = 100;
 function subjectLine(text: string): string {
-  const ascii = text.replace(/[\u2013\u2014]/g, '-').replace(/[^\x20-\x7e]/g, '').replace(/\s+/g, ' ').trim();
+  const ascii = text
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
 }
 
@@ -37,12 +38,14 @@ function lines(...parts: (string | false | undefined)[]): string {
   return parts.filter((p) => p !== false && p !== undefined).join('\n');
 }
 
-const FOOTER = '\n--\ncdp-audiences. You get this email because you are subscribed to its notifications topic.';
+const FOOTER =
+  '\n--\ncdp-audiences. You get this email because you are subscribed to its notifications topic.';
 
 function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: NotifiedEvent): Email {
   const total = d.audiences.reduce((sum, a) => sum + a.size, 0);
   const held = d.audiences.reduce((sum, a) => sum + a.holdoutSize, 0);
-  const where = d.destination === 'pinpoint' ? 'in Pinpoint' : d.destination === 's3' ? 'in S3' : 'in Amazon Connect';
+  const where =
+    d.destination === 'pinpoint' ? 'in Pinpoint' : d.destination === 's3' ? 'in S3' : 'in Amazon Connect';
   const list = d.audiences.map((a) =>
     lines(
       `* ${a.name}`,
@@ -54,7 +57,9 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
     ),
   );
   return {
-    subject: subjectLine(`${plural(d.audiences.length, 'audience')} ready ${where} (${n(total)} users) - ${d.jobName}`),
+    subject: subjectLine(
+      `${plural(d.audiences.length, 'audience')} ready ${where} (${n(total)} users) - ${d.jobName}`,
+    ),
     body: lines(
       `The segment job "${d.jobName}" finished at ${e.time} and its audiences are ${where}.`,
       '',
@@ -83,7 +88,8 @@ function audienceImportFailed(d: DetailOf<typeof EVENTS.audienceImportFailed>): 
       d.failures.length > 0 && '',
       ...d.failures.map((f) => `* ${f.audience}: ${f.reason}`),
       d.imported.length > 0 && '',
-      d.imported.length > 0 && `Imported anyway: ${d.imported.map((a) => `${a.name} (${n(a.size)} users)`).join(', ')}.`,
+      d.imported.length > 0 &&
+        `Imported anyway: ${d.imported.map((a) => `${a.name} (${n(a.size)} users)`).join(', ')}.`,
       '',
       'Next step: fix the reason above, then replay the "Batch Segment Job State Change" event from the event bus archive. The audience files are rewritten in place, so a replay never duplicates them.',
       FOOTER,
@@ -118,7 +124,11 @@ function segmentSyncSucceeded(d: DetailOf<typeof EVENTS.segmentSyncSucceeded>): 
       `The propensity scores of run "${d.run}" are on the Segment profiles as traits.`,
       '',
       `Events: ${syncCounts(d.counts)}.`,
-      kept > 0 && d.replayPrefix && `Kept for replay: ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
+      d.invalidRows > 0 &&
+        `${plural(d.invalidRows, 'score row')} could not be read and were not sent; the sync logs list examples with their line numbers.`,
+      kept > 0 &&
+        d.replayPrefix &&
+        `Kept for replay: ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
       '',
       'Next step: build look-alike or win-back audiences in Segment on churn_propensity and repurchase_propensity.',
       FOOTER,
@@ -132,9 +142,11 @@ function segmentSyncFailed(d: DetailOf<typeof EVENTS.segmentSyncFailed>): Email 
     body: lines(
       `The propensity scores of run "${d.run}" did not all reach Segment.`,
       '',
-      `Reason: ${d.reason}`,
+      `Reason: ${d.reason}${d.failure ? ` ${describeStepFailure(d.failure.error, d.failure.cause)}` : ''}`,
       d.counts && `Events: ${syncCounts(d.counts)}.`,
-      d.replayPrefix && `Nothing is lost: the failed batches are kept in ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
+      d.invalidRows > 0 && `${plural(d.invalidRows, 'score row')} could not be read and were not sent.`,
+      d.replayPrefix &&
+        `Nothing is lost: the failed batches are kept in ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
       FOOTER,
     ),
   };

@@ -13,8 +13,22 @@ describe('formatEmail', () => {
         destination: 'pinpoint',
         manifest: { bucket: 'trusted', key: 'audiences/weekly-genres/manifest.json' },
         audiences: [
-          { name: 'genres-action--weekly-genres', query: 'ITEMS.genres = "Action"', size: 12000, holdoutSize: 1300, unresolvedUsers: 0, segmentId: 'seg-1', consoleUrl: 'https://console/seg-1' },
-          { name: 'genres-comedy--weekly-genres', query: 'ITEMS.genres = "Comedy"', size: 800, holdoutSize: 90, unresolvedUsers: 5 },
+          {
+            name: 'genres-action--weekly-genres',
+            query: 'ITEMS.genres = "Action"',
+            size: 12000,
+            holdoutSize: 1300,
+            unresolvedUsers: 0,
+            segmentId: 'seg-1',
+            consoleUrl: 'https://console/seg-1',
+          },
+          {
+            name: 'genres-comedy--weekly-genres',
+            query: 'ITEMS.genres = "Comedy"',
+            size: 800,
+            holdoutSize: 90,
+            unresolvedUsers: 5,
+          },
         ],
       },
     });
@@ -37,7 +51,9 @@ describe('formatEmail', () => {
       detail: {
         jobName: 'weekly-genres',
         reason: 'Pinpoint refused 1 of 2 imports',
-        failures: [{ audience: 'genres-action--weekly-genres', reason: 'Amazon Pinpoint is no longer available' }],
+        failures: [
+          { audience: 'genres-action--weekly-genres', reason: 'Amazon Pinpoint is no longer available' },
+        ],
       },
     });
 
@@ -78,6 +94,30 @@ describe('formatEmail', () => {
 
     expect(email.body).toContain('sent 9,000, retried 40, failed 300, kept for replay 300');
     expect(email.body).toContain('cdp replay s3://trusted/failed/run-7/');
+  });
+
+  it('explains a crashed sync step in words and leaves the stack trace out', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Segment Sync Failed',
+      detail: {
+        run: 'run-8',
+        reason: 'The sync stopped.',
+        invalidRows: 2,
+        failure: {
+          error: 'UserFacingError',
+          cause: JSON.stringify({
+            errorType: 'UserFacingError',
+            errorMessage: 'churn.csv line 4: score "high" is not a number',
+            trace: ['at x (/var/task/index.mjs:1:1)'],
+          }),
+        },
+      },
+    });
+
+    expect(email.body).toContain('Reason: The sync stopped. churn.csv line 4: score "high" is not a number');
+    expect(email.body).toContain('2 score rows could not be read');
+    expect(email.body).not.toContain('index.mjs');
   });
 
   it('keeps the subject to one ASCII line of at most 100 characters', () => {

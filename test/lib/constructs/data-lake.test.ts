@@ -5,7 +5,11 @@ import { buildApp } from '../synth';
 const zoneBuckets = (template: ReturnType<typeof buildApp>['template']) =>
   Object.values(
     template.findResources('AWS::S3::Bucket', {
-      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } },
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      },
     }),
   );
 
@@ -23,7 +27,10 @@ describe('DataLake', () => {
     template.resourcePropertiesCountIs('AWS::KMS::Key', { EnableKeyRotation: true }, 2);
     const keyRefs = new Set(
       zoneBuckets(template).map((b) =>
-        JSON.stringify(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID),
+        JSON.stringify(
+          b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+            .KMSMasterKeyID,
+        ),
       ),
     );
     expect(keyRefs.size).toBe(1);

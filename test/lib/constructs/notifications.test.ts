@@ -7,7 +7,10 @@ describe('Notifications', () => {
   it('subscribes the configured email to the topic', () => {
     const { template } = buildApp({ email: 'growth@example.com' });
 
-    template.hasParameter('NotificationEmail', { Default: 'growth@example.com', AllowedPattern: Match.anyValue() });
+    template.hasParameter('NotificationEmail', {
+      Default: 'growth@example.com',
+      AllowedPattern: Match.anyValue(),
+    });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: { Ref: 'NotificationEmail' },
@@ -44,7 +47,9 @@ describe('Notifications', () => {
       EventPattern: { source: [EVENT_SOURCE], 'detail-type': NOTIFIED_EVENTS.map((e) => e.detailType) },
       Targets: [
         Match.objectLike({
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsDeadLetters'), 'Arn'] } },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsDeadLetters'), 'Arn'] },
+          },
           RetryPolicy: { MaximumRetryAttempts: 4 },
         }),
       ],
@@ -75,7 +80,12 @@ describe('Notifications', () => {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^NotificationsFormatterRole') }] },
     });
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements.map((s) => s.Action).flat().sort()).toEqual([
+    expect(
+      statements
+        .map((s) => s.Action)
+        .flat()
+        .sort(),
+    ).toEqual([
       'kms:Decrypt',
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
@@ -90,7 +100,9 @@ describe('Notifications', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      Environment: { Variables: Match.objectLike({ TOPIC_ARN: { Ref: Match.stringLikeRegexp('^NotificationsTopic') } }) },
+      Environment: {
+        Variables: Match.objectLike({ TOPIC_ARN: { Ref: Match.stringLikeRegexp('^NotificationsTopic') } }),
+      },
     });
   });
 });

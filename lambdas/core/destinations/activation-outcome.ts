@@ -1,0 +1,168 @@
+import { causeMessage, describeStepFailure } from '../errors';
+import { EVENTS, type DetailOf } from '../events/catalog';
+
+/** What the build step reported for one audience (a subset of the manifest entry). */
+export interface BuiltAudience {
+  readonly name: string;
+  readonly query: string;
+  readonly size: number;
+  readonly holdoutSize: number;
+  readonly unresolvedUsers: number;
+  /** Key of the import CSV in the trusted bucket. */
+  readonly importKey: string;
+}
+
+/** What the build step returned. */
+export interface BuildResult {
+  readonly manifest: { readonly bucket: string; readonly key: string };
+  readonly audiences: readonly BuiltAudience[];
+  readonly skippedLines: number;
+}
+
+/** How one Pinpoint import ended, as the workflow's map state records it. */
+export type ImportResult =
+  | { readonly name: string; readonly outcome: 'COMPLETED'; readonly segmentId: string }
+  | {
+      readonly name: string;
+      readonly outcome: 'FAILED';
+      /** Step Functions error name, e.g. `Pinpoint.TooManyRequestsException`, or `ImportJobFailed`. */
+      readonly error: string;
+      /** Step Functions cause: a service message or a JSON string. */
+      readonly cause?: string;
+    };
+
+/** Everything the workflow knows at its end. */
+export interface ActivationRun {
+  readonly jobName: string;
+  readonly destination: 'pinpoint' | 's3';
+  readonly region: string;
+  readonly applicationId?: string;
+  readonly build?: BuildResult;
+  readonly imports?: readonly ImportResult[];
+  /** Set when a step failed before any import could be judged. */
+  readonly failure?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/** The event the workflow emits at its end. */
+export type ActivationEvent =
+  | {
+      detailType: typeof EVENTS.audiencesImported.detailType;
+      detail: DetailOf<typeof EVENTS.audiencesImported>;
+    }
+  | {
+      detailType: typeof EVENTS.audienceImportFailed.detailType;
+      detail: DetailOf<typeof EVENTS.audienceImportFailed>;
+    };
+
+export const PINPOINT_END_OF_SUPPORT =
+  'Amazon Pinpoint refused the request. Its engagement features (endpoints, segments, campaigns, journeys) reached end of support on 30 October 2026. Redeploy with -c audienceDestination=s3 to keep getting the audience files, and load them into Amazon Connect or another tool.';
+
+/** Turns a Step Functions error into a sentence for the email; never a stack trace. */
+export function describeError(error: string | undefined, cause: string | undefined): string {
+  const message = causeMessage(cause);
+  const name = error ?? 'UnknownError';
+  if (
+    /Pinpoint\.(Forbidden|NotFound|MethodNotAllowed|AccessDenied)|end of support|no longer (available|supported)/i.test(
+      `${name} ${message}`,
+    )
+  ) {
+    return PINPOINT_END_OF_SUPPORT;
+  }
+  if (name === 'Pinpoint.TooManyRequestsException') {
+    return 'Pinpoint kept refusing new imports because its concurrent import jobs were busy (two per account by default), even after waiting. Retry later, or ask AWS Support for a higher import job quota.';
+  }
+  if (name === 'Pinpoint.BadRequestException')
+    return `Pinpoint rejected the import request: ${message ?? 'no detail given'}.`;
+  if (name === 'ImportJobFailed')
+    return `Pinpoint could not import the file: ${message ?? 'no detail given'}.`;
+  if (name === 'ImportJobTimedOut')
+    return 'The Pinpoint import did not finish within the time the workflow waits for it (about 1 hour).';
+  return describeStepFailure(error, cause);
+}
+
+function consoleUrl(region: string, applicationId: string, segmentId: string): string {
+  return `https://${region}.console.aws.amazon.com/pinpoint/home?region=${region}#/apps/${applicationId}/segments/${segmentId}`;
+}
+
+/** Decides what the activation workflow reports: every audience imported, or which failed and why. */
+export function activationOutcome(run: ActivationRun): ActivationEvent {
+  const { build } = run;
+  if (run.failure || !build) {
+    const reason = describeError(run.failure?.Error, run.failure?.Cause);
+    return {
+      detailType: EVENTS.audienceImportFailed.detailType,
+      detail: { jobName: run.jobName, destination: run.destination, reason, failures: [], imported: [] },
+    };
+  }
+
+  const results = new Map((run.imports ?? []).map((r) => [r.name, r]));
+  const summaries = build.audiences.map((a) => {
+    const result = results.get(a.name);
+    const segmentId = result?.outcome === 'COMPLETED' ? result.segmentId : undefined;
+    return {
+      name: a.name,
+      query: a.query,
+      size: a.size,
+      holdoutSize: a.holdoutSize,
+      unresolvedUsers: a.unresolvedUsers,
+      ...(segmentId ? { segmentId } : {}),
+      ...(segmentId && run.applicationId
+        ? { consoleUrl: consoleUrl(run.region, run.applicationId, segmentId) }
+        : {}),
+    };
+  });
+
+  const failures =
+    run.destination === 'pinpoint'
+      ? build.audiences.flatMap((a) => {
+          const result = results.get(a.name);
+          if (result?.outcome === 'COMPLETED') return [];
+          const reason = result
+            ? describeError(result.error, result.cause)
+            : 'The workflow never imported it.';
+          return [{ audience: a.name, reason }];
+        })
+      : [];
+
+  if (build.audiences.length === 0) {
+    return {
+      detailType: EVENTS.audienceImportFailed.detailType,
+      detail: {
+        jobName: run.jobName,
+        destination: run.destination,
+        reason: `The job output held no usable audience (${build.skippedLines} lines skipped). The manifest s3://${build.manifest.bucket}/${build.manifest.key} lists each line and its reason.`,
+        failures: [],
+        imported: [],
+      },
+    };
+  }
+
+  if (failures.length > 0) {
+    const failed = new Set(failures.map((f) => f.audience));
+    const distinct = [...new Set(failures.map((f) => f.reason))];
+    return {
+      detailType: EVENTS.audienceImportFailed.detailType,
+      detail: {
+        jobName: run.jobName,
+        destination: run.destination,
+        reason:
+          distinct.length === 1
+            ? `${failures.length} of ${build.audiences.length} audiences failed: ${distinct[0]}`
+            : `${failures.length} of ${build.audiences.length} audiences failed; the reason of each is below.`,
+        failures,
+        imported: summaries.filter((s) => !failed.has(s.name)),
+      },
+    };
+  }
+
+  return {
+    detailType: EVENTS.audiencesImported.detailType,
+    detail: {
+      jobName: run.jobName,
+      destination: run.destination,
+      manifest: build.manifest,
+      audiences: summaries,
+      skippedLines: build.skippedLines,
+    },
+  };
+}

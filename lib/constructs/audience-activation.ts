@@ -1,0 +1,387 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
+import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
+import { CdpFunction } from './cdp-function';
+import type { DataLake } from './data-lake';
+import type { EventBus } from './event-bus';
+import type { Notifications } from './notifications';
+
+/** Where Personalize writes batch segment output, and where audiences go, in the trusted bucket. */
+export const SEGMENTS_PREFIX = 'segments/';
+export const AUDIENCES_PREFIX = 'audiences/';
+
+/** Props of the audience activation. */
+export interface AudienceActivationProps {
+  /** The zones: batch segment output is read from, and audiences written to, the trusted bucket. */
+  readonly dataLake: DataLake;
+  /** The bus the job events arrive on and the outcome is published to. */
+  readonly eventBus: EventBus;
+  /** Alarms and emails. */
+  readonly notifications: Notifications;
+  /** Pinpoint imported segments, or the files alone in S3. */
+  readonly destination: 'pinpoint' | 's3';
+  /** An existing Pinpoint project; one is created when absent and the destination is pinpoint. */
+  readonly pinpointApplicationId?: string;
+  /** Share of each audience kept out as a control group. */
+  readonly holdoutPercent: number;
+  /** What happens to logs on stack deletion. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+// Pinpoint runs at most two import jobs at once per account (endpoint import quotas); the map
+// starts no more than that, and a refused start waits and retries instead of failing.
+const PINPOINT_CONCURRENT_IMPORTS = 2;
+// Bounded polling: 120 polls 30 s apart is one hour per import.
+const POLL_INTERVAL = Duration.seconds(30);
+export const MAX_IMPORT_POLLS = 120;
+
+/**
+ * When a batch segment job completes, every query of it becomes an audience: the build Lambda
+ * streams the `.out` files into one import CSV (+ hold-out file) per query and a manifest, then
+ * each audience is imported into Pinpoint as a static segment (or left in S3), and the outcome is
+ * published as `Audiences Imported` or `Audience Import Failed`, which the notifications email.
+ */
+export class AudienceActivation extends Construct {
+  /** The workflow. */
+  readonly stateMachine: sfn.StateMachine;
+  /** Streams `.out` files into audience files. */
+  readonly buildFunction: CdpFunction;
+  /** The Pinpoint project imported into, when the destination is pinpoint. */
+  readonly applicationId?: string;
+  /** The role Pinpoint assumes to read the audience files. */
+  readonly importRole?: iam.Role;
+  private importJobsArn?: string;
+
+  constructor(scope: Construct, id: string, props: AudienceActivationProps) {
+    super(scope, id);
+    const { dataLake, destination } = props;
+    const trusted = dataLake.trusted;
+
+    this.buildFunction = new CdpFunction(this, 'Build', {
+      handler: 'build-audiences',
+      description: 'Streams Personalize batch segment output into audience files',
+      // One full vCPU: the build is a CPU-bound streaming parse.
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+      environment: {
+        TRUSTED_BUCKET: trusted.bucketName,
+        AUDIENCES_PREFIX,
+        HOLDOUT_PERCENT: String(props.holdoutPercent),
+      },
+      logRemovalPolicy: props.removalPolicy,
+    });
+    readObjects(this.buildFunction.role!, dataLake, SEGMENTS_PREFIX);
+    this.buildFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [trusted.arnForObjects(`${AUDIENCES_PREFIX}*`)],
+      }),
+    );
+    dataLake.key.grant(this.buildFunction, 'kms:GenerateDataKey');
+    acknowledgeWildcard(
+      this.buildFunction.role!,
+      `Resource::${arnToken(trusted)}/${AUDIENCES_PREFIX}*`,
+      'Writes one file per audience under the audiences/ prefix; the object names are only known at run time.',
+    );
+
+    const outcomeFunction = new CdpFunction(this, 'Outcome', {
+      handler: 'activation-outcome',
+      description: 'Decides what the activation workflow reports',
+      logRemovalPolicy: props.removalPolicy,
+    });
+
+    const region = Stack.of(this).region;
+    if (destination === 'pinpoint') {
+      this.applicationId =
+        props.pinpointApplicationId ??
+        new pinpoint.CfnApp(this, 'PinpointProject', { name: `${Stack.of(this).stackName}-audiences` }).ref;
+      this.importRole = new iam.Role(this, 'PinpointImportRole', {
+        assumedBy: new iam.ServicePrincipal('pinpoint.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+        description: 'Lets Pinpoint read the audience import files, and nothing else',
+      });
+      readObjects(this.importRole, dataLake, AUDIENCES_PREFIX);
+    }
+
+    // --- the workflow -------------------------------------------------------------------
+    const invoke = (name: string, fn: CdpFunction, payload: sfn.TaskInput, resultPath: string) =>
+      new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: fn,
+        payload,
+        payloadResponseOnly: true,
+        resultPath,
+        retryOnServiceExceptions: true,
+      });
+
+    const build = invoke(
+      'Build audience files',
+      this.buildFunction,
+      sfn.TaskInput.fromObject({
+        jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        output: sfn.JsonPath.objectAt('$.detail.output'),
+      }),
+      '$.build',
+    );
+
+    const runContext = {
+      jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+      destination,
+      region,
+      ...(this.applicationId ? { applicationId: this.applicationId } : {}),
+    };
+    const outcome = invoke(
+      'Decide outcome',
+      outcomeFunction,
+      sfn.TaskInput.fromObject({
+        ...runContext,
+        build: sfn.JsonPath.objectAt('$.build'),
+        imports: sfn.JsonPath.objectAt('$.imports'),
+      }),
+      '$.outcome',
+    );
+    const failureOutcome = invoke(
+      'Describe failure',
+      outcomeFunction,
+      sfn.TaskInput.fromObject({ ...runContext, failure: sfn.JsonPath.objectAt('$.failure') }),
+      '$.outcome',
+    );
+    const emit = tasks.EventBridgePutEvents.jsonPath(this, 'Publish outcome', {
+      entries: [
+        {
+          eventBus: props.eventBus.bus,
+          source: EVENT_SOURCE,
+          detailType: sfn.JsonPath.stringAt('$.outcome.detailType'),
+          detail: sfn.TaskInput.fromJsonPathAt('$.outcome.detail'),
+        },
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    emit.addRetry({ errors: ['EventBridge.EventBridgeException', 'States.TaskFailed'], maxAttempts: 3 });
+    outcome.next(emit);
+    failureOutcome.next(emit);
+    emit.next(new sfn.Succeed(this, 'Reported'));
+
+    build.addCatch(failureOutcome, { resultPath: '$.failure' });
+    outcome.addCatch(
+      new sfn.Fail(this, 'Outcome unknown', {
+        error: 'OutcomeUnknown',
+        cause: 'The outcome step failed; see its logs.',
+      }),
+    );
+
+    let definition: sfn.IChainable;
+    if (destination === 'pinpoint' && this.applicationId && this.importRole) {
+      const imports = this.pinpointImports(this.applicationId, this.importRole, trusted.bucketName);
+      imports.addCatch(failureOutcome, { resultPath: '$.failure' });
+      definition = build.next(imports).next(outcome);
+    } else {
+      definition = build
+        .next(new sfn.Pass(this, 'No imports', { result: sfn.Result.fromArray([]), resultPath: '$.imports' }))
+        .next(outcome);
+    }
+
+    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName: `${Stack.of(this).stackName}-activation`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Bounded: the slowest path is the build (15 min) plus every import's hour of polling.
+      timeout: Duration.hours(24),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'WorkflowLogs', {
+          retention: logs.RetentionDays.THREE_MONTHS,
+          removalPolicy: props.removalPolicy,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+
+    props.eventBus
+      .addRule('CompletedSegmentJobRule', [EVENTS.batchSegmentJobStateChange], { status: ['ACTIVE'] })
+      .addTarget(
+        new targets.SfnStateMachine(this.stateMachine, {
+          deadLetterQueue: props.notifications.deadLetterQueue,
+          retryAttempts: 4,
+        }),
+      );
+    const workflowPolicy = this.stateMachine.role;
+    for (const fn of [this.buildFunction, outcomeFunction]) {
+      acknowledgeWildcard(
+        workflowPolicy,
+        `Resource::${arnToken(fn)}:*`,
+        'CDK grants invoke on the function and its versions; only this function is reachable.',
+      );
+    }
+    acknowledgeWildcard(
+      workflowPolicy,
+      'Resource::*',
+      'X-Ray tracing and log delivery accept no resource-level permissions.',
+    );
+    if (this.importJobsArn) {
+      acknowledgeWildcardArn(
+        workflowPolicy,
+        this.importJobsArn,
+        "Import job IDs are only known at run time; the wildcard stays inside this project's import jobs.",
+      );
+    }
+    props.notifications.alarmOnFailedExecutions(
+      'ActivationFailedAlarm',
+      this.stateMachine,
+      'An audience activation workflow failed without reporting why',
+    );
+  }
+
+  /** One Pinpoint import per audience: start it (queued when Pinpoint is busy), poll it to its end. */
+  private pinpointImports(applicationId: string, importRole: iam.Role, bucket: string): sfn.Map {
+    const stack = Stack.of(this);
+    const appArn = stack.formatArn({
+      service: 'mobiletargeting',
+      resource: 'apps',
+      resourceName: applicationId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+    const importJobsArn = `${appArn}/jobs/import/*`;
+    this.importJobsArn = importJobsArn;
+    const start = new tasks.CallAwsService(this, 'Start import', {
+      service: 'pinpoint',
+      action: 'createImportJob',
+      parameters: {
+        ApplicationId: applicationId,
+        ImportJobRequest: {
+          DefineSegment: true,
+          Format: 'CSV',
+          RegisterEndpoints: false,
+          RoleArn: importRole.roleArn,
+          S3Url: sfn.JsonPath.format(`s3://${bucket}/{}`, sfn.JsonPath.stringAt('$.audience.importKey')),
+          SegmentName: sfn.JsonPath.stringAt('$.audience.name'),
+        },
+      },
+      iamResources: [appArn, `${appArn}/jobs/import`],
+      iamAction: 'mobiletargeting:CreateImportJob',
+      additionalIamStatements: [
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [importRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
+        }),
+      ],
+      resultSelector: { jobId: sfn.JsonPath.stringAt('$.ImportJobResponse.Id') },
+      resultPath: '$.job',
+    });
+    start.addRetry({
+      errors: ['Pinpoint.TooManyRequestsException'],
+      interval: Duration.seconds(60),
+      backoffRate: 1.5,
+      maxDelay: Duration.minutes(10),
+      maxAttempts: 12,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    start.addRetry({
+      errors: ['Pinpoint.InternalServerErrorException', 'Pinpoint.ServiceUnavailableException'],
+      maxAttempts: 3,
+    });
+
+    const wait = new sfn.Wait(this, 'Wait for import', { time: sfn.WaitTime.duration(POLL_INTERVAL) });
+    const poll = new tasks.CallAwsService(this, 'Check import', {
+      service: 'pinpoint',
+      action: 'getImportJob',
+      parameters: { ApplicationId: applicationId, JobId: sfn.JsonPath.stringAt('$.job.jobId') },
+      iamResources: [importJobsArn],
+      iamAction: 'mobiletargeting:GetImportJob',
+      resultSelector: {
+        status: sfn.JsonPath.stringAt('$.ImportJobResponse.JobStatus'),
+        segmentId: sfn.JsonPath.stringAt('$.ImportJobResponse.Definition.SegmentId'),
+        response: sfn.JsonPath.objectAt('$.ImportJobResponse'),
+      },
+      resultPath: '$.status',
+    });
+    poll.addRetry({
+      errors: ['Pinpoint.TooManyRequestsException', 'Pinpoint.InternalServerErrorException'],
+      interval: Duration.seconds(10),
+      maxAttempts: 5,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const count = new sfn.Pass(this, 'Count poll', {
+      parameters: { value: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls.value'), 1) },
+      resultPath: '$.polls',
+    });
+
+    const completed = new sfn.Pass(this, 'Imported', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'COMPLETED',
+        segmentId: sfn.JsonPath.stringAt('$.status.segmentId'),
+      },
+    });
+    const failed = new sfn.Pass(this, 'Import failed', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'FAILED',
+        error: 'ImportJobFailed',
+        cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.status.response')),
+      },
+    });
+    const timedOut = new sfn.Pass(this, 'Import timed out', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'FAILED',
+        error: 'ImportJobTimedOut',
+      },
+    });
+    const refused = new sfn.Pass(this, 'Import refused', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'FAILED',
+        error: sfn.JsonPath.stringAt('$.error.Error'),
+        cause: sfn.JsonPath.stringAt('$.error.Cause'),
+      },
+    });
+    start.addCatch(refused, { resultPath: '$.error' });
+    poll.addCatch(refused, { resultPath: '$.error' });
+
+    const decide = new sfn.Choice(this, 'Import done?')
+      .when(sfn.Condition.stringEquals('$.status.status', 'COMPLETED'), completed)
+      .when(sfn.Condition.stringEquals('$.status.status', 'FAILED'), failed)
+      .when(sfn.Condition.numberGreaterThanEquals('$.polls.value', MAX_IMPORT_POLLS), timedOut)
+      .otherwise(wait);
+
+    const map = sfn.Map.jsonPath(this, 'Import each audience', {
+      itemsPath: '$.build.audiences',
+      maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
+      itemSelector: { audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'), polls: { value: 0 } },
+      resultPath: '$.imports',
+    });
+    map.itemProcessor(start.next(wait).next(poll).next(count).next(decide));
+    return map;
+  }
+}
+
+/** Lets `role` list and read the objects under one prefix of the trusted zone, and decrypt them. */
+function readObjects(role: iam.IRole, dataLake: DataLake, prefix: string): void {
+  const bucket = dataLake.trusted;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }),
+  );
+  dataLake.key.grant(role, 'kms:Decrypt');
+  acknowledgeWildcard(
+    role,
+    `Resource::${arnToken(bucket)}/${prefix}*`,
+    `Reads the objects under ${prefix} only; their names are known at run time.`,
+  );
+}

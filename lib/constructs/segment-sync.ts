@@ -1,0 +1,229 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
+import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
+import { CdpFunction } from './cdp-function';
+import type { DataLake } from './data-lake';
+import type { EventBus } from './event-bus';
+import type { Notifications } from './notifications';
+
+/** Score files are read from, and failed batches kept under, these prefixes of the trusted bucket. */
+export const SCORES_PREFIX = 'scores/';
+export const FAILED_BATCHES_PREFIX = 'failed/';
+/** Each invocation stops 2 minutes before its 15-minute limit and hands back a cursor; this bounds the loop (≈ 43 h). */
+export const MAX_SYNC_INVOCATIONS = 200;
+
+/** Props of the Segment sync. */
+export interface SegmentSyncProps {
+  /** Scores are read from, and failed batches kept in, the trusted bucket. */
+  readonly dataLake: DataLake;
+  /** `Propensity Scores Ready` arrives on it; the outcome is published on it. */
+  readonly eventBus: EventBus;
+  /** Alarms and emails. */
+  readonly notifications: Notifications;
+  /** Name of the Secrets Manager secret holding the Segment write key. */
+  readonly writeKeySecretName: string;
+  /** Segment's ingestion region. */
+  readonly region: 'us' | 'eu';
+  /** What happens to logs on stack deletion. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Every time scores are published, each customer's Segment profile gets the new traits: a Lambda
+ * streams the score files into `/v1/batch` identify calls, and a bounded Step Functions loop
+ * re-invokes it with its cursor until a run of any size is done. Batches that still fail are kept
+ * under `failed/<run>/` for `cdp replay`, and the outcome is emailed.
+ */
+export class SegmentSync extends Construct {
+  /** The workflow. */
+  readonly stateMachine: sfn.StateMachine;
+  /** The function that pushes scores; the only reader of the write key. */
+  readonly pushFunction: CdpFunction;
+
+  constructor(scope: Construct, id: string, props: SegmentSyncProps) {
+    super(scope, id);
+    const { dataLake } = props;
+    const trusted = dataLake.trusted;
+
+    const writeKey = secretsmanager.Secret.fromSecretNameV2(this, 'WriteKey', props.writeKeySecretName);
+    this.pushFunction = new CdpFunction(this, 'Push', {
+      handler: 'push-scores',
+      description: 'Pushes propensity scores to Twilio Segment as identify traits',
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+      environment: {
+        // The secret's name, never its value: the function reads it at run time and caches it.
+        SEGMENT_WRITE_KEY_SECRET_NAME: props.writeKeySecretName,
+        SCORES_BUCKET_NAME: trusted.bucketName,
+        KEPT_BATCHES_PREFIX: FAILED_BATCHES_PREFIX,
+        SEGMENT_REGION: props.region,
+      },
+      logRemovalPolicy: props.removalPolicy,
+    });
+    const role = this.pushFunction.role!;
+    writeKey.grantRead(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [trusted.arnForObjects(`${SCORES_PREFIX}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [trusted.arnForObjects(`${FAILED_BATCHES_PREFIX}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [trusted.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${SCORES_PREFIX}*`, `${FAILED_BATCHES_PREFIX}*`] } },
+      }),
+    );
+    dataLake.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    for (const prefix of [SCORES_PREFIX, FAILED_BATCHES_PREFIX]) {
+      acknowledgeWildcard(
+        role,
+        `Resource::${arnToken(trusted)}/${prefix}*`,
+        `Score files and kept batches under ${prefix} are named per run, at run time.`,
+      );
+    }
+    acknowledgeWildcardArn(
+      role,
+      writeKey.secretArn,
+      'Secrets Manager appends a random 6-character suffix to secret ARNs; the grant names this one secret.',
+    );
+
+    // --- the workflow -------------------------------------------------------------------
+    const start = new sfn.Pass(this, 'Start run', {
+      parameters: { request: sfn.JsonPath.objectAt('$.detail'), invocations: 0 },
+    });
+    const push = new tasks.LambdaInvoke(this, 'Push scores', {
+      lambdaFunction: this.pushFunction,
+      // The request (the event detail, then the cursor hand-back) is the whole payload.
+      inputPath: '$.request',
+      payloadResponseOnly: true,
+      resultPath: '$.push',
+      retryOnServiceExceptions: true,
+    });
+    const next = new sfn.Pass(this, 'Continue from cursor', {
+      parameters: {
+        request: sfn.JsonPath.objectAt('$.push.next'),
+        invocations: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.invocations'), 1),
+      },
+    });
+
+    const publish = (name: string, detailType: string, detail: Record<string, unknown>) => {
+      const task = tasks.EventBridgePutEvents.jsonPath(this, name, {
+        entries: [
+          {
+            eventBus: props.eventBus.bus,
+            source: EVENT_SOURCE,
+            detailType,
+            detail: sfn.TaskInput.fromObject(detail),
+          },
+        ],
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      task.addRetry({ errors: ['EventBridge.EventBridgeException', 'States.TaskFailed'], maxAttempts: 3 });
+      return task;
+    };
+    const outcomeFields = {
+      run: sfn.JsonPath.stringAt('$.push.run'),
+      counts: sfn.JsonPath.objectAt('$.push.counts'),
+      invalidRows: sfn.JsonPath.numberAt('$.push.invalidRows'),
+      replayPrefix: sfn.JsonPath.objectAt('$.push.replayPrefix'),
+    };
+    const succeeded = publish('Publish synced', EVENTS.segmentSyncSucceeded.detailType, outcomeFields).next(
+      new sfn.Succeed(this, 'Synced'),
+    );
+    const partly = publish('Publish kept batches', EVENTS.segmentSyncFailed.detailType, {
+      ...outcomeFields,
+      reason: sfn.JsonPath.format(
+        '{} events could not be delivered after retries; nothing is lost, they are kept for replay.',
+        sfn.JsonPath.stringAt('States.JsonToString($.push.counts.keptForReplay)'),
+      ),
+    }).next(new sfn.Succeed(this, 'Reported kept batches'));
+    const crashed = publish('Publish stopped', EVENTS.segmentSyncFailed.detailType, {
+      run: sfn.JsonPath.stringAt('$.request.run'),
+      reason:
+        'The sync stopped before the end of the run. Events already sent carry deterministic message IDs, so publishing the scores again is safe.',
+      failure: {
+        error: sfn.JsonPath.stringAt('$.failure.Error'),
+        cause: sfn.JsonPath.stringAt('$.failure.Cause'),
+      },
+    }).next(
+      new sfn.Fail(this, 'Sync failed', {
+        error: 'SegmentSyncFailed',
+        cause: 'See the Segment Sync Failed event',
+      }),
+    );
+    const tooLong = new sfn.Pass(this, 'Too many invocations', {
+      parameters: {
+        Error: 'SyncTooLong',
+        Cause: `The run needed more than ${MAX_SYNC_INVOCATIONS} invocations of 15 minutes.`,
+      },
+      resultPath: '$.failure',
+    }).next(crashed);
+
+    push.addCatch(crashed, { resultPath: '$.failure' });
+    const decide = new sfn.Choice(this, 'Run done?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals('$.push.done', true),
+          sfn.Condition.numberGreaterThan('$.push.counts.keptForReplay', 0),
+        ),
+        partly,
+      )
+      .when(sfn.Condition.booleanEquals('$.push.done', true), succeeded)
+      .when(sfn.Condition.numberGreaterThanEquals('$.invocations', MAX_SYNC_INVOCATIONS - 1), tooLong)
+      .otherwise(next.next(push));
+
+    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName: `${Stack.of(this).stackName}-segment-sync`,
+      definitionBody: sfn.DefinitionBody.fromChainable(start.next(push).next(decide)),
+      timeout: Duration.hours(48),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'WorkflowLogs', {
+          retention: logs.RetentionDays.THREE_MONTHS,
+          removalPolicy: props.removalPolicy,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    acknowledgeWildcard(
+      this.stateMachine.role,
+      `Resource::${arnToken(this.pushFunction)}:*`,
+      'CDK grants invoke on the function and its versions; only this function is reachable.',
+    );
+    acknowledgeWildcard(
+      this.stateMachine.role,
+      'Resource::*',
+      'X-Ray tracing and log delivery accept no resource-level permissions.',
+    );
+
+    props.eventBus
+      .addRule('ScoresReadyRule', [EVENTS.propensityScoresReady])
+      .addTarget(
+        new targets.SfnStateMachine(this.stateMachine, {
+          deadLetterQueue: props.notifications.deadLetterQueue,
+          retryAttempts: 4,
+        }),
+      );
+    props.notifications.alarmOnFailedExecutions(
+      'SegmentSyncFailedAlarm',
+      this.stateMachine,
+      'A Segment sync workflow failed',
+    );
+  }
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import {
+  activationOutcome,
+  describeError,
+  PINPOINT_END_OF_SUPPORT,
+  type ActivationRun,
+} from '../../../lambdas/core/destinations/activation-outcome';
+
+const build: NonNullable<ActivationRun['build']> = {
+  manifest: { bucket: 'trusted', key: 'audiences/job/manifest.json' },
+  audiences: [
+    {
+      name: 'action',
+      query: 'q1',
+      size: 10,
+      holdoutSize: 1,
+      unresolvedUsers: 0,
+      importKey: 'audiences/job/action.csv',
+    },
+    {
+      name: 'comedy',
+      query: 'q2',
+      size: 20,
+      holdoutSize: 2,
+      unresolvedUsers: 3,
+      importKey: 'audiences/job/comedy.csv',
+    },
+  ],
+  skippedLines: 1,
+};
+const base = { jobName: 'job', region: 'eu-west-1' } as const;
+
+describe('activationOutcome', () => {
+  it('reports every audience with its segment when all imports completed', () => {
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      applicationId: 'app',
+      build,
+      imports: [
+        { name: 'action', outcome: 'COMPLETED', segmentId: 's1' },
+        { name: 'comedy', outcome: 'COMPLETED', segmentId: 's2' },
+      ],
+    });
+
+    expect(event.detailType).toBe('Audiences Imported');
+    expect(event.detail).toMatchObject({
+      skippedLines: 1,
+      audiences: [
+        { name: 'action', segmentId: 's1', consoleUrl: expect.stringContaining('/apps/app/segments/s1') },
+        { name: 'comedy', segmentId: 's2', unresolvedUsers: 3 },
+      ],
+    });
+  });
+
+  it('reports the files alone for the s3 destination', () => {
+    const event = activationOutcome({ ...base, destination: 's3', build, imports: [] });
+
+    expect(event.detailType).toBe('Audiences Imported');
+    expect(event.detail).toMatchObject({
+      destination: 's3',
+      audiences: [{ name: 'action' }, { name: 'comedy' }],
+    });
+  });
+
+  it('names an audience the workflow never imported instead of dropping it', () => {
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      build,
+      imports: [{ name: 'action', outcome: 'COMPLETED', segmentId: 's1' }],
+    });
+
+    expect(event.detailType).toBe('Audience Import Failed');
+    expect(event.detail).toMatchObject({
+      failures: [{ audience: 'comedy', reason: 'The workflow never imported it.' }],
+    });
+  });
+
+  it('fails a job whose output held no usable audience and points at the manifest', () => {
+    const event = activationOutcome({
+      ...base,
+      destination: 's3',
+      build: { ...build, audiences: [], skippedLines: 4 },
+    });
+
+    expect(event.detailType).toBe('Audience Import Failed');
+    expect(event.detail).toMatchObject({ reason: expect.stringContaining('4 lines skipped') });
+    expect(JSON.stringify(event.detail)).toContain('s3://trusted/audiences/job/manifest.json');
+  });
+
+  it('gives one shared reason when every audience failed the same way', () => {
+    const refused = { outcome: 'FAILED', error: 'Pinpoint.TooManyRequestsException' } as const;
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      build,
+      imports: [
+        { name: 'action', ...refused },
+        { name: 'comedy', ...refused },
+      ],
+    });
+
+    expect(event.detail).toMatchObject({
+      reason: expect.stringMatching(/^2 of 2 audiences failed: Pinpoint kept refusing/),
+    });
+  });
+
+  it('reports a failure that happened before any import', () => {
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      failure: {
+        Error: 'UserFacingError',
+        Cause: JSON.stringify({
+          errorType: 'UserFacingError',
+          errorMessage: 'No .out file under segments/job/',
+          trace: ['at x (y.js:1)'],
+        }),
+      },
+    });
+
+    expect(event.detail).toMatchObject({ reason: 'No .out file under segments/job/' });
+    expect(JSON.stringify(event.detail)).not.toContain('y.js');
+  });
+});
+
+describe('describeError', () => {
+  it.each([
+    ['Pinpoint.ForbiddenException', 'Access denied'],
+    ['Pinpoint.NotFoundException', 'Resource not found'],
+    ['Pinpoint.BadRequestException', 'Amazon Pinpoint has reached end of support'],
+  ])('explains the end of support when Pinpoint refuses with %s', (error, cause) => {
+    expect(describeError(error, cause)).toBe(PINPOINT_END_OF_SUPPORT);
+  });
+
+  it('keeps an internal error generic, with no stack trace', () => {
+    const cause = JSON.stringify({
+      errorType: 'TypeError',
+      errorMessage: 'x is undefined',
+      trace: ['at build (/var/task/index.mjs:1:2)'],
+    });
+
+    const text = describeError('TypeError', cause);
+
+    expect(text).toBe(
+      'The workflow stopped on TypeError. The details are in the execution history and the Lambda logs.',
+    );
+  });
+
+  it('lists the failure rows of a FAILED import job', () => {
+    const response = JSON.stringify({
+      JobStatus: 'FAILED',
+      Failures: ['Row 3: User.UserId is empty', 'Row 9: bad'],
+    });
+
+    expect(describeError('ImportJobFailed', response)).toBe(
+      'Pinpoint could not import the file: Row 3: User.UserId is empty; Row 9: bad.',
+    );
+  });
+
+  it('quotes Pinpoint import failures', () => {
+    expect(describeError('ImportJobFailed', '{"Message":"Row 3: User.UserId is empty"}')).toBe(
+      'Pinpoint could not import the file: Row 3: User.UserId is empty.',
+    );
+  });
+});

@@ -1,0 +1,259 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
+import { MAX_IMPORT_POLLS } from '../../lib/constructs/audience-activation';
+import { buildApp } from '../lib/synth';
+import { definitionOf } from './definition';
+
+const APP_ID = 'a'.repeat(32);
+type Handler = (input: any) => Promise<unknown>;
+
+const jobEvent = {
+  source: 'cdp.audiences',
+  'detail-type': 'Batch Segment Job State Change',
+  detail: {
+    jobName: 'weekly-genres',
+    jobArn: 'arn:aws:personalize:eu-west-1:111122223333:batch-segment-job/weekly-genres',
+    status: 'ACTIVE',
+    output: { bucket: 'trusted', key: 'segments/weekly-genres/' },
+  },
+};
+
+const audience = (name: string, size: number) => ({
+  name,
+  query: `ITEMS.genres = "${name}"`,
+  size,
+  holdoutSize: Math.round(size / 10),
+  unresolvedUsers: 0,
+  importKey: `audiences/weekly-genres/${name}.csv`,
+});
+
+const built = {
+  manifest: { bucket: 'trusted', key: 'audiences/weekly-genres/manifest.json' },
+  audiences: [audience('action', 1000), audience('comedy', 500), audience('drama', 200)],
+  skippedLines: 0,
+};
+
+// The Step Functions EventBridge integration accepts Detail as JSON and serializes it itself.
+const parseDetail = (detail: unknown) => (typeof detail === 'string' ? JSON.parse(detail) : detail);
+
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** A fake Pinpoint: import jobs that finish after `pollsToFinish` checks, with a concurrency gauge. */
+function fakePinpoint(
+  options: { pollsToFinish?: number; finalStatus?: (jobId: string) => 'COMPLETED' | 'FAILED' } = {},
+) {
+  const polls = new Map<string, number>();
+  let running = 0;
+  let maxRunning = 0;
+  let started = 0;
+  const start: Handler = async (input) => {
+    started += 1;
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    const jobId = `job-${input.ImportJobRequest.SegmentName}`;
+    polls.set(jobId, 0);
+    return { ImportJobResponse: { Id: jobId, JobStatus: 'CREATED' } };
+  };
+  const check: Handler = async (input) => {
+    await new Promise((r) => setTimeout(r, 1));
+    const count = (polls.get(input.JobId) ?? 0) + 1;
+    polls.set(input.JobId, count);
+    const done = count >= (options.pollsToFinish ?? 2);
+    const status = done ? (options.finalStatus?.(input.JobId) ?? 'COMPLETED') : 'IN_PROGRESS';
+    if (done) running -= 1;
+    return {
+      ImportJobResponse: {
+        Id: input.JobId,
+        JobStatus: status,
+        Definition: { SegmentId: `seg-${input.JobId}` },
+        ...(status === 'FAILED' ? { Failures: ['Row 3: User.UserId is empty'] } : {}),
+      },
+    };
+  };
+  return { start, check, stats: () => ({ maxRunning, started }) };
+}
+
+describe('activation workflow (pinpoint destination), executed locally', () => {
+  let definition: Record<string, unknown>;
+
+  beforeAll(() => {
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: APP_ID });
+    definition = definitionOf(template, 'ActivationWorkflow');
+  });
+
+  async function run(handlers: Record<string, Handler>) {
+    const published: { DetailType: string; Detail: unknown }[] = [];
+    const machine = new StateMachine(
+      definition as never,
+      { validationOptions: { checkPaths: false, checkArn: false } } as never,
+    );
+    const execution = machine.run(jobEvent, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          'Build audience files': async () => built,
+          'Decide outcome': (input: never) => decideOutcome(input),
+          'Describe failure': (input: never) => decideOutcome(input),
+          'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
+            published.push(...input.Entries);
+            return { Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 };
+          },
+          ...handlers,
+        },
+        waitTimeOverrides: { 'Wait for import': 0 },
+        retryIntervalOverrides: {
+          'Start import': 0,
+          'Check import': 0,
+          'Build audience files': 0,
+          'Publish outcome': 0,
+        },
+      },
+    } as never);
+    await execution.result;
+    expect(published).toHaveLength(1);
+    const [event] = published;
+    return { detailType: event!.DetailType, detail: parseDetail(event!.Detail) };
+  }
+
+  it('imports every audience of the job and reports each segment with a console link', async () => {
+    const pinpoint = fakePinpoint();
+
+    const { detailType, detail } = await run({
+      'Start import': pinpoint.start,
+      'Check import': pinpoint.check,
+    });
+
+    expect(detailType).toBe('Audiences Imported');
+    expect(detail.audiences.map((a: { name: string }) => a.name)).toEqual(['action', 'comedy', 'drama']);
+    expect(detail.audiences[0]).toMatchObject({
+      size: 1000,
+      holdoutSize: 100,
+      segmentId: 'seg-job-action',
+      consoleUrl: expect.stringContaining(`#/apps/${APP_ID}/segments/seg-job-action`),
+    });
+    expect(detail.manifest).toEqual(built.manifest);
+  });
+
+  it('never runs more than two Pinpoint imports at once', async () => {
+    const pinpoint = fakePinpoint({ pollsToFinish: 3 });
+
+    await run({ 'Start import': pinpoint.start, 'Check import': pinpoint.check });
+
+    expect(pinpoint.stats().started).toBe(3);
+    expect(pinpoint.stats().maxRunning).toBeLessThanOrEqual(2);
+  });
+
+  it('waits and retries when Pinpoint refuses a start because its import slots are busy', async () => {
+    const pinpoint = fakePinpoint();
+    let refusals = 0;
+    const busyThenStart: Handler = async (input) => {
+      if (refusals < 3) {
+        refusals += 1;
+        throw new NamedError('Pinpoint.TooManyRequestsException', 'Too many concurrent import jobs');
+      }
+      return pinpoint.start(input);
+    };
+
+    const { detailType } = await run({ 'Start import': busyThenStart, 'Check import': pinpoint.check });
+
+    expect(refusals).toBe(3);
+    expect(detailType).toBe('Audiences Imported');
+  });
+
+  it('reports a FAILED Pinpoint import with its reason and still lists the audiences that landed', async () => {
+    const pinpoint = fakePinpoint({
+      finalStatus: (jobId) => (jobId === 'job-comedy' ? 'FAILED' : 'COMPLETED'),
+    });
+
+    const { detailType, detail } = await run({
+      'Start import': pinpoint.start,
+      'Check import': pinpoint.check,
+    });
+
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.failures).toEqual([
+      { audience: 'comedy', reason: 'Pinpoint could not import the file: Row 3: User.UserId is empty.' },
+    ]);
+    expect(detail.imported.map((a: { name: string }) => a.name)).toEqual(['action', 'drama']);
+  });
+
+  it('says Pinpoint reached end of support when the API refuses the project', async () => {
+    const refuse: Handler = async () => {
+      throw new NamedError(
+        'Pinpoint.ForbiddenException',
+        'Amazon Pinpoint is no longer available for this account',
+      );
+    };
+
+    const { detailType, detail } = await run({ 'Start import': refuse });
+
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.reason).toContain('end of support on 30 October 2026');
+    expect(detail.reason).toContain('audienceDestination=s3');
+    expect(detail.failures).toHaveLength(3);
+  });
+
+  it('gives up on an import that never finishes after a bounded number of polls', async () => {
+    const pinpoint = fakePinpoint({ pollsToFinish: Number.POSITIVE_INFINITY });
+    let checks = 0;
+    const counted: Handler = async (input) => {
+      checks += 1;
+      return pinpoint.check(input);
+    };
+
+    const { detailType, detail } = await run({ 'Start import': pinpoint.start, 'Check import': counted });
+
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.failures[0].reason).toContain('did not finish');
+    expect(checks).toBe(3 * MAX_IMPORT_POLLS);
+  });
+
+  it('emails the build error in words, without a stack trace, when the build step fails', async () => {
+    const failingBuild: Handler = async () => {
+      const error = new NamedError('UserFacingError', 'weekly-genres.out line 3: not JSON');
+      throw error;
+    };
+
+    const { detailType, detail } = await run({ 'Build audience files': failingBuild });
+
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.reason).toBe('weekly-genres.out line 3: not JSON');
+  });
+});
+
+describe('activation workflow (s3 destination), executed locally', () => {
+  it('reports the audience files without calling Pinpoint', async () => {
+    const { template } = buildApp({ audienceDestination: 's3' });
+    const definition = definitionOf(template, 'ActivationWorkflow');
+    const published: { DetailType: string; Detail: unknown }[] = [];
+
+    const machine = new StateMachine(
+      definition as never,
+      { validationOptions: { checkPaths: false, checkArn: false } } as never,
+    );
+    await machine.run(jobEvent, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          'Build audience files': async () => built,
+          'Decide outcome': (input: never) => decideOutcome(input),
+          'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
+            published.push(...input.Entries);
+            return {};
+          },
+        },
+      },
+    } as never).result;
+
+    expect(published[0]?.DetailType).toBe('Audiences Imported');
+    expect(parseDetail(published[0]!.Detail)).toMatchObject({
+      destination: 's3',
+      audiences: [{ name: 'action' }, { name: 'comedy' }, { name: 'drama' }],
+    });
+    expect(JSON.stringify(definition)).not.toContain('pinpoint');
+  });
+});

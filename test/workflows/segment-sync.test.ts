@@ -1,0 +1,138 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS } from '../../lambdas/core/events/catalog';
+import { MAX_SYNC_INVOCATIONS } from '../../lib/constructs/segment-sync';
+import { buildApp } from '../lib/synth';
+import { definitionOf } from './definition';
+
+type Handler = (input: any) => Promise<unknown>;
+const detail = {
+  run: 'run-42',
+  scoredAt: '2026-11-23T10:00:00Z',
+  scores: [{ model: 'churn', location: { bucket: 'trusted', key: 'scores/run-42/churn.csv' } }],
+};
+const counts = (sent: number, keptForReplay = 0) => ({
+  sent,
+  retried: 3,
+  failed: keptForReplay,
+  keptForReplay,
+});
+const pushed = (over: object) => ({
+  run: 'run-42',
+  done: true,
+  counts: counts(1000),
+  invalidRows: 0,
+  invalidRowSamples: [],
+  replayPrefix: { bucket: 'trusted', key: 'failed/run-42/' },
+  ...over,
+});
+
+describe('segment sync workflow, executed locally', () => {
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = definitionOf(buildApp().template, 'SegmentSyncWorkflow');
+  });
+
+  async function run(push: Handler) {
+    const published: { DetailType: string; Detail: unknown }[] = [];
+    const publish = async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
+      published.push(...input.Entries);
+      return {};
+    };
+    const machine = new StateMachine(
+      definition as never,
+      { validationOptions: { checkPaths: false, checkArn: false } } as never,
+    );
+    const execution = machine.run({ 'detail-type': 'Propensity Scores Ready', detail }, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          'Push scores': push,
+          'Publish synced': publish,
+          'Publish kept batches': publish,
+          'Publish stopped': publish,
+        },
+      },
+    } as never);
+    const outcome = await execution.result.then(
+      () => 'succeeded',
+      (error: Error) => `failed: ${((error.cause as Error | undefined) ?? error).name}`,
+    );
+    expect(published).toHaveLength(1);
+    const [event] = published;
+    const parsed = typeof event!.Detail === 'string' ? JSON.parse(event!.Detail) : event!.Detail;
+    return { outcome, detailType: event!.DetailType, detail: parsed };
+  }
+
+  it('publishes Segment Sync Succeeded with the counts when one invocation finishes the run', async () => {
+    const { outcome, detailType, detail: d } = await run(async () => pushed({}));
+
+    expect(outcome).toBe('succeeded');
+    expect(detailType).toBe(EVENTS.segmentSyncSucceeded.detailType);
+    expect(EVENTS.segmentSyncSucceeded.schema.parse(d)).toMatchObject({
+      run: 'run-42',
+      counts: counts(1000),
+    });
+  });
+
+  it('continues from the cursor until the run is done', async () => {
+    const requests: any[] = [];
+    const cursor = { source: 0, byte: 5000, line: 100, counts: counts(99), invalidRows: 0 };
+    const push: Handler = async (input) => {
+      requests.push(input);
+      return requests.length < 3
+        ? pushed({ done: false, next: { ...detail, cursor: { ...cursor, line: requests.length * 100 } } })
+        : pushed({});
+    };
+
+    const { detailType } = await run(push);
+
+    expect(detailType).toBe(EVENTS.segmentSyncSucceeded.detailType);
+    expect(requests).toHaveLength(3);
+    expect(requests[0]).toEqual(detail);
+    expect(requests[2].cursor.line).toBe(200);
+  });
+
+  it('reports kept batches as a failure with the count and where they are', async () => {
+    const { outcome, detailType, detail: d } = await run(async () => pushed({ counts: counts(990, 10) }));
+
+    expect(outcome).toBe('succeeded');
+    expect(detailType).toBe(EVENTS.segmentSyncFailed.detailType);
+    expect(EVENTS.segmentSyncFailed.schema.parse(d)).toMatchObject({
+      reason: '10 events could not be delivered after retries; nothing is lost, they are kept for replay.',
+      replayPrefix: { bucket: 'trusted', key: 'failed/run-42/' },
+    });
+  });
+
+  it('reports a crashed push with the failure for the email, and fails the execution for the alarm', async () => {
+    const crash: Handler = async () => {
+      throw Object.assign(new Error('churn.csv line 4: score "high" is not a number'), {
+        name: 'UserFacingError',
+      });
+    };
+
+    const { outcome, detailType, detail: d } = await run(crash);
+
+    expect(outcome).toBe('failed: SegmentSyncFailed');
+    expect(detailType).toBe(EVENTS.segmentSyncFailed.detailType);
+    expect(d.failure).toEqual({
+      error: 'UserFacingError',
+      cause: 'churn.csv line 4: score "high" is not a number',
+    });
+  });
+
+  it('stops a run that never finishes after a bounded number of invocations', async () => {
+    let invocations = 0;
+    const never: Handler = async () => {
+      invocations += 1;
+      return pushed({
+        done: false,
+        next: { ...detail, cursor: { source: 0, byte: 1, line: 1, counts: counts(1), invalidRows: 0 } },
+      });
+    };
+
+    const { detail: d } = await run(never);
+
+    expect(invocations).toBe(MAX_SYNC_INVOCATIONS);
+    expect(d.failure.error).toBe('SyncTooLong');
+  });
+});
