@@ -32,3 +32,19 @@ function printed(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * Acknowledges every wildcard resource of a policy CDK wrote for us (e.g. the Distributed Map's
+ * permission on its own child executions), spelled as cdk-nag prints it.
+ */
+export function acknowledgeWildcardsOf(policy: IConstruct, reason: string): void {
+  const document = Stack.of(policy).resolve((policy as unknown as { document: unknown }).document) as {
+    Statement?: { Resource?: unknown }[];
+  };
+  for (const statement of document.Statement ?? []) {
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const text = printed(resource);
+      if (text.includes('*')) acknowledgeWildcard(policy, `Resource::${text}`, reason);
+    }
+  }
+}

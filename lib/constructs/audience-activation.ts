@@ -6,7 +6,7 @@ import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
+import { acknowledgeWildcard, acknowledgeWildcardArn, acknowledgeWildcardsOf, arnToken } from '../nag';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import type { DataLake } from './data-lake';
@@ -41,6 +41,8 @@ const PINPOINT_CONCURRENT_IMPORTS = 2;
 // Bounded polling: 120 polls 30 s apart is one hour per import.
 const POLL_INTERVAL = Duration.seconds(30);
 export const MAX_IMPORT_POLLS = 120;
+/** Parts of one job built at once when the output has several `.out` files. */
+export const MAX_PARALLEL_PARTS = 10;
 
 /**
  * When a batch segment job completes, every query of it becomes an audience: the build Lambda
@@ -170,23 +172,54 @@ export class AudienceActivation extends Construct {
     emit.next(new sfn.Succeed(this, 'Reported'));
 
     build.addCatch(failureOutcome, { resultPath: '$.failure' });
-    outcome.addCatch(
-      new sfn.Fail(this, 'Outcome unknown', {
-        error: 'OutcomeUnknown',
-        cause: 'The outcome step failed; see its logs.',
-      }),
-    );
+    // If the outcome itself cannot be decided, the execution fails and the failed-execution alarm emails.
+    const unknown = new sfn.Fail(this, 'Outcome unknown', {
+      error: 'OutcomeUnknown',
+      cause: 'The outcome step failed; see its logs.',
+    });
+    outcome.addCatch(unknown);
+    failureOutcome.addCatch(unknown);
 
-    let definition: sfn.IChainable;
+    // A job with several `.out` parts is built part by part in parallel (Distributed Map), then merged.
+    // The item ({jobName, output, part}) is the whole payload.
+    const buildPart = new tasks.LambdaInvoke(this, 'Build part', {
+      lambdaFunction: this.buildFunction,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    const fanOut = new sfn.DistributedMap(this, 'Build each part', {
+      itemsPath: '$.build.parts',
+      itemSelector: {
+        jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        output: sfn.JsonPath.objectAt('$.detail.output'),
+        part: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+      },
+      maxConcurrency: MAX_PARALLEL_PARTS,
+      resultPath: '$.parts',
+    });
+    fanOut.itemProcessor(buildPart);
+    const merge = invoke(
+      'Merge parts',
+      this.buildFunction,
+      sfn.TaskInput.fromObject({ jobName: sfn.JsonPath.stringAt('$.detail.jobName'), merge: sfn.JsonPath.objectAt('$.parts') }),
+      '$.build',
+    );
+    fanOut.addCatch(failureOutcome, { resultPath: '$.failure' });
+    merge.addCatch(failureOutcome, { resultPath: '$.failure' });
+
+    let activate: sfn.IChainable;
     if (destination === 'pinpoint' && this.applicationId && this.importRole) {
       const imports = this.pinpointImports(this.applicationId, this.importRole, trusted.bucketName);
       imports.addCatch(failureOutcome, { resultPath: '$.failure' });
-      definition = build.next(imports).next(outcome);
+      activate = imports.next(outcome);
     } else {
-      definition = build
-        .next(new sfn.Pass(this, 'No imports', { result: sfn.Result.fromArray([]), resultPath: '$.imports' }))
-        .next(outcome);
+      activate = new sfn.Pass(this, 'No imports', { result: sfn.Result.fromArray([]), resultPath: '$.imports' }).next(outcome);
     }
+    const definition = build.next(
+      new sfn.Choice(this, 'Several parts?')
+        .when(sfn.Condition.isPresent('$.build.fanOut'), fanOut.next(merge).next(activate))
+        .otherwise(activate),
+    );
 
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
       stateMachineName: `${Stack.of(this).stackName}-activation`,
@@ -225,6 +258,10 @@ export class AudienceActivation extends Construct {
       'Resource::*',
       'X-Ray tracing and log delivery accept no resource-level permissions.',
     );
+    const distributedMapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (distributedMapPolicy) {
+      acknowledgeWildcardsOf(distributedMapPolicy, 'A Distributed Map manages its own child executions, whose names are generated at run time.');
+    }
     if (this.importJobsArn) {
       acknowledgeWildcardArn(
         workflowPolicy,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
 import { MAX_IMPORT_POLLS } from '../../lib/constructs/audience-activation';
 import { buildApp } from '../lib/synth';
-import { definitionOf } from './definition';
+import { definitionOf, itemProcessorOf, withDistributedMapsInline } from './definition';
 
 const APP_ID = 'a'.repeat(32);
 type Handler = (input: any) => Promise<unknown>;
@@ -211,6 +211,52 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
     expect(detailType).toBe('Audience Import Failed');
     expect(detail.failures[0].reason).toContain('did not finish');
     expect(checks).toBe(3 * MAX_IMPORT_POLLS);
+  });
+
+  it('fans out over the parts of a job with several .out files, then merges them before importing', async () => {
+    const pinpoint = fakePinpoint();
+    const calls: any[] = [];
+    const buildFn: Handler = async (input) => {
+      calls.push(input);
+      if (input.merge) return { ...built, audiences: input.merge.flatMap((p: typeof built) => p.audiences) };
+      if (input.part) return { ...built, audiences: [audience(input.part.split('/').pop(), 10)] };
+      return { fanOut: true, parts: ['segments/weekly-genres/a.out', 'segments/weekly-genres/b.out'] };
+    };
+
+    const { detailType, detail } = await run({
+      'Build audience files': buildFn,
+      'Build part': buildFn,
+      'Merge parts': buildFn,
+      'Start import': pinpoint.start,
+      'Check import': pinpoint.check,
+    });
+
+    expect(calls.filter((c) => c.part).map((c) => c.part)).toEqual(['segments/weekly-genres/a.out', 'segments/weekly-genres/b.out']);
+    expect(calls.filter((c) => c.part)[0].output).toEqual(jobEvent.detail.output);
+    expect(detailType).toBe('Audiences Imported');
+    expect(detail.audiences.map((a: { name: string }) => a.name)).toEqual(['a.out', 'b.out']);
+  });
+
+  it('builds one part per item of the Distributed Map, passing the item as the whole payload', async () => {
+    const item = { jobName: 'weekly-genres', output: jobEvent.detail.output, part: 'segments/weekly-genres/a.out' };
+    const received: unknown[] = [];
+    const machine = new StateMachine(itemProcessorOf(definition, 'Build each part') as never, {
+      validationOptions: { checkPaths: false, checkArn: false },
+    } as never);
+
+    const result = await machine.run(item, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          'Build part': async (input: unknown) => {
+            received.push(input);
+            return built;
+          },
+        },
+      },
+    } as never).result;
+
+    expect(received).toEqual([item]);
+    expect(result).toEqual(built);
   });
 
   it('emails the build error in words, without a stack trace, when the build step fails', async () => {
