@@ -33,7 +33,12 @@ describe('notify handler', () => {
     const { handler } = await import('../../lambdas/handlers/notify');
 
     await expect(
-      handler({ 'detail-type': 'Workflow Failed', detail: { workflow: 'A', reason: 'r' }, time: 't', region: 'r' } as never),
+      handler({
+        'detail-type': 'Workflow Failed',
+        detail: { workflow: 'A', reason: 'r' },
+        time: 't',
+        region: 'r',
+      } as never),
     ).rejects.toThrow('KMS key disabled');
   });
 });

@@ -1,0 +1,221 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import pRetry, { AbortError } from 'p-retry';
+import pThrottle from 'p-throttle';
+import { UserFacingError } from '../core/errors';
+import { renderBatchBody } from '../core/segment/batcher';
+import { SEGMENT_LIMITS, type SegmentLimits } from '../core/segment/limits';
+import type { EventBatch } from '../core/segment/types';
+import {
+  DEFAULT_RETRY_POLICY,
+  backoffDelay,
+  verdictFor,
+  type RetryPolicy,
+  type Verdict,
+} from './segment-retry-policy';
+import type { SendOutcome, TraitSink } from './trait-sink';
+
+/** Where a Segment workspace ingests: its data-processing region. */
+export type SegmentRegion = 'us' | 'eu';
+
+/**
+ * Tracking API hosts per region. An EU workspace must use its own host: events sent to the US
+ * one are answered 200 and never appear. Twilio's HTTP API page names eu1.api.segmentapis.com
+ * for EU HTTP API sources; `SEGMENT_ENDPOINT` overrides either host.
+ */
+export const SEGMENT_ENDPOINTS: Readonly<Record<SegmentRegion, string>> = {
+  us: 'https://api.segment.io',
+  eu: 'https://eu1.api.segmentapis.com',
+};
+
+export interface SegmentHttpSinkOptions {
+  /** The source's write key: the Basic auth user name (empty password). */
+  readonly writeKey: string;
+  /** Base URL; overrides `region` (the local sink, a proxy). */
+  readonly endpoint?: string;
+  /** Picks the endpoint when none is given. Default 'us'. */
+  readonly region?: SegmentRegion;
+  /** Requests in flight at once, retries and their waits included. Default 8. */
+  readonly concurrency?: number;
+  /** Ceiling on requests started per second, retries included. Segment allows ~1,000 per workspace; default 200 leaves room for the other sources. */
+  readonly requestsPerSecond?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** How long to wait for an answer before counting the attempt as failed. Default 15 s. */
+  readonly timeoutMs?: number;
+  readonly limits?: SegmentLimits;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => Date;
+  /** Told of every retry, for logs and counters. */
+  readonly onRetry?: (retry: { batchId: string; attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/** Segment refused the write key: every batch would fail the same way, so the run stops. */
+export class SegmentAuthError extends UserFacingError {
+  constructor(status: number) {
+    super(
+      `Segment refused the write key (HTTP ${status}): check the write key of the HTTP API source and the region.`,
+    );
+  }
+}
+
+/** The attempt failed in a way worth another try. */
+class RetryableAttempt extends Error {
+  constructor(readonly verdict: Extract<Verdict, { kind: 'retry' }>) {
+    super(verdict.reason);
+  }
+}
+
+/** The batch will not be accepted as it is. */
+class GiveUp extends Error {
+  constructor(
+    readonly reason: string,
+    readonly status?: number,
+  ) {
+    super(reason);
+  }
+}
+
+/** Sends batches to Segment's `/v1/batch` on global fetch: bounded concurrency, a rate ceiling, retries. */
+export class SegmentHttpSink implements TraitSink {
+  // ES private fields: the key never shows up when the sink is logged or serialized.
+  readonly #authorization: string;
+  private readonly url: string;
+  private readonly limit: LimitFunction;
+  private readonly post: (batch: EventBatch) => Promise<Verdict>;
+  private readonly policy: RetryPolicy;
+  private readonly options: SegmentHttpSinkOptions;
+  private requestCount = 0;
+
+  constructor(options: SegmentHttpSinkOptions) {
+    this.options = { ...options, writeKey: '' };
+    this.#authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
+    const base = options.endpoint ?? SEGMENT_ENDPOINTS[options.region ?? 'us'];
+    this.url = new URL('/v1/batch', base).toString();
+    this.limit = pLimit(options.concurrency ?? 8);
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const throttle = pThrottle({ limit: options.requestsPerSecond ?? 200, interval: 1000 });
+    this.post = throttle((batch: EventBatch) => this.attempt(batch));
+  }
+
+  /** Batches sent at once. */
+  get concurrency(): number {
+    return this.limit.concurrency;
+  }
+
+  /** HTTP requests made so far, retries included. */
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  send(batch: EventBatch): Promise<SendOutcome> {
+    return this.limit(() => this.sendWithRetries(batch));
+  }
+
+  private async sendWithRetries(batch: EventBatch): Promise<SendOutcome> {
+    const sleep =
+      this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const random = this.options.random ?? Math.random;
+    let attempts = 0;
+    try {
+      await pRetry(
+        async () => {
+          attempts += 1;
+          const verdict = await this.post(batch);
+          if (verdict.kind === 'delivered') return;
+          if (verdict.kind === 'unauthorized') throw new AbortError(new SegmentAuthError(verdict.status));
+          if (verdict.kind === 'give-up') throw new AbortError(new GiveUp(verdict.reason, verdict.status));
+          if ((verdict.retryAfterMs ?? 0) > this.policy.maxRetryAfterMs) {
+            const seconds = Math.round(verdict.retryAfterMs! / 1000);
+            throw new AbortError(
+              new GiveUp(
+                `${verdict.reason}; Segment asked to wait ${seconds} s, longer than allowed`,
+                verdict.status,
+              ),
+            );
+          }
+          throw new RetryableAttempt(verdict);
+        },
+        {
+          retries: this.policy.retries,
+          // The waits are ours (Retry-After or jittered backoff, through the injectable sleep).
+          minTimeout: 0,
+          shouldRetry: ({ error }) => error instanceof RetryableAttempt,
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            if (!(error instanceof RetryableAttempt) || retriesLeft === 0) return;
+            const delayMs = error.verdict.retryAfterMs ?? backoffDelay(attemptNumber, this.policy, random);
+            this.options.onRetry?.({
+              batchId: batch.id,
+              attempt: attemptNumber,
+              delayMs,
+              reason: error.verdict.reason,
+            });
+            await sleep(delayMs);
+          },
+        },
+      );
+      return { delivered: true, attempts };
+    } catch (error) {
+      if (error instanceof SegmentAuthError) throw error;
+      if (error instanceof GiveUp)
+        return { delivered: false, attempts, reason: error.reason, ...statusOf(error.status) };
+      if (error instanceof RetryableAttempt) {
+        const reason = `gave up after ${attempts} attempts: ${error.verdict.reason}`;
+        return { delivered: false, attempts, reason, ...statusOf(error.verdict.status) };
+      }
+      throw error;
+    }
+  }
+
+  /** One POST. Never throws for a network failure or an answer: it returns the verdict. */
+  private async attempt(batch: EventBatch): Promise<Verdict> {
+    const limits = this.options.limits ?? SEGMENT_LIMITS;
+    const now = this.options.now ?? (() => new Date());
+    const body = renderBatchBody(batch, now().toISOString());
+    // The builder already sized the batch; this is the last line of defence, on the real body.
+    const bytes = Buffer.byteLength(body);
+    if (bytes > limits.maxBatchBytes || batch.events.length > limits.maxBatchEvents) {
+      return {
+        kind: 'give-up',
+        reason: `the request would be ${bytes} bytes and ${batch.events.length} events, over Segment's ${limits.maxBatchBytes} bytes / ${limits.maxBatchEvents} events`,
+      };
+    }
+    const timeoutMs = this.options.timeoutMs ?? 15_000;
+    this.requestCount += 1;
+    try {
+      const response = await (this.options.fetch ?? fetch)(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: this.#authorization,
+          'user-agent': 'cdp-audiences',
+        },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Reading the body, even a short one, frees the keep-alive connection for the next request.
+      const text = await response.text();
+      return verdictFor(
+        response.status,
+        response.headers.get('retry-after'),
+        now().getTime(),
+        response.ok ? '' : text,
+      );
+    } catch (error) {
+      return { kind: 'retry', reason: networkReason(error, timeoutMs) };
+    }
+  }
+}
+
+function statusOf(status: number | undefined): { status?: number } {
+  return status === undefined ? {} : { status };
+}
+
+/** Describes a failed request without its headers (they hold the write key). */
+function networkReason(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer from Segment within ${timeoutMs / 1000} s`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  return `network error talking to Segment${cause?.code ? ` (${cause.code})` : ''}`;
+}

@@ -1,0 +1,111 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { logger } from '../adapters/logger';
+import { ObjectStoreKeptBatches } from '../adapters/object-store-kept-batches';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+import { objectStoreScoreSource } from '../adapters/score-sources';
+import { SegmentHttpSink } from '../adapters/segment-http-sink';
+import { writeKeyReader } from '../adapters/segment-write-key';
+import { UserFacingError } from '../core/errors';
+import { propensityScoresReady } from '../core/events/catalog';
+import { syncCursorSchema } from '../core/segment/cursor-schema';
+import { traitNamesSchema } from '../core/segment/traits';
+import { syncScores, type InvalidRowReport, type SyncCursor } from '../core/segment/sync-scores';
+import type { SyncCounts } from '../core/segment/types';
+
+const s3 = new S3Client({});
+const readWriteKey = writeKeyReader(new SecretsManagerClient({}));
+
+const env = z.object({
+  SEGMENT_WRITE_KEY_SECRET_NAME: z.string().min(1),
+  SCORES_BUCKET_NAME: z.string().min(1),
+  KEPT_BATCHES_PREFIX: z
+    .string()
+    .default('segment-sync/')
+    .transform((prefix) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`)),
+  SEGMENT_REGION: z.enum(['us', 'eu']).default('us'),
+  SEGMENT_ENDPOINT: z.url().optional(),
+  SEGMENT_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  SEGMENT_REQUESTS_PER_SECOND: z.coerce.number().positive().default(200),
+  STOP_MARGIN_MS: z.coerce.number().int().nonnegative().default(120_000),
+  /** JSON `{"churn":{"score","decile"},"repurchase":{…},"scoredAt"}`; default churn_propensity, … */
+  SEGMENT_TRAIT_NAMES: z
+    .string()
+    .transform((json) => traitNamesSchema.parse(JSON.parse(json)))
+    .optional(),
+});
+const input = propensityScoresReady.schema.extend({ cursor: syncCursorSchema.optional() });
+
+export interface PushScoresOutput {
+  readonly run: string;
+  readonly done: boolean;
+  /** Totals of the whole run so far (previous invocations included). */
+  readonly counts: SyncCounts;
+  readonly invalidRows: number;
+  readonly invalidRowSamples: readonly InvalidRowReport[];
+  /** Where failed batches are kept: the input of a replay. */
+  readonly replayPrefix: { bucket: string; key: string };
+  /** When not done: the input of the next invocation. */
+  readonly next?: z.infer<typeof propensityScoresReady.schema> & { cursor: SyncCursor };
+}
+
+/** Pushes a run's propensity scores to Segment as identify traits; returns a cursor when time runs short. */
+export async function handler(
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<PushScoresOutput> {
+  const config = env.parse(process.env);
+  const { cursor, ...detail } = input.parse(event);
+  const foreign = detail.scores.find((score) => score.location.bucket !== config.SCORES_BUCKET_NAME);
+  if (foreign)
+    throw new UserFacingError(`scores must be in the trusted bucket, not s3://${foreign.location.bucket}`);
+  const scores = new S3ObjectStore({ client: s3, bucket: config.SCORES_BUCKET_NAME });
+  const keptStore = new S3ObjectStore({
+    client: s3,
+    bucket: config.SCORES_BUCKET_NAME,
+    prefix: config.KEPT_BATCHES_PREFIX,
+  });
+  const sink = new SegmentHttpSink({
+    writeKey: await readWriteKey(config.SEGMENT_WRITE_KEY_SECRET_NAME),
+    region: config.SEGMENT_REGION,
+    ...(config.SEGMENT_ENDPOINT ? { endpoint: config.SEGMENT_ENDPOINT } : {}),
+    concurrency: config.SEGMENT_CONCURRENCY,
+    requestsPerSecond: config.SEGMENT_REQUESTS_PER_SECOND,
+    onRetry: (retry) => logger.debug('retrying a Segment batch', retry),
+  });
+  logger.info('pushing scores to Segment', {
+    run: detail.run,
+    files: detail.scores.length,
+    resumeAt: cursor,
+  });
+  const result = await syncScores({
+    run: detail.run,
+    scoredAt: detail.scoredAt,
+    sources: detail.scores.map(({ model, location }) =>
+      objectStoreScoreSource(scores, location.key, model, `s3://${location.bucket}/${location.key}`),
+    ),
+    sink,
+    kept: new ObjectStoreKeptBatches({ store: keptStore }),
+    window: config.SEGMENT_CONCURRENCY * 2,
+    shouldStop: () => context.getRemainingTimeInMillis() < config.STOP_MARGIN_MS,
+    ...(cursor ? { cursor } : {}),
+    ...(config.SEGMENT_TRAIT_NAMES ? { traitNames: config.SEGMENT_TRAIT_NAMES } : {}),
+  });
+  const { done, counts, invalidRows } = result;
+  const invalidRowSamples = result.invalidRowSamples.slice(0, 20);
+  if (invalidRows > 0)
+    logger.warn('invalid score rows were not pushed', {
+      run: detail.run,
+      invalidRows,
+      samples: invalidRowSamples,
+    });
+  logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });
+  const replayPrefix = {
+    bucket: config.SCORES_BUCKET_NAME,
+    key: `${config.KEPT_BATCHES_PREFIX}${ObjectStoreKeptBatches.prefixOf(detail.run)}`,
+  };
+  const next = result.cursor ? { next: { ...detail, cursor: result.cursor } } : {};
+  return { run: detail.run, done, counts, invalidRows, invalidRowSamples, replayPrefix, ...next };
+}
