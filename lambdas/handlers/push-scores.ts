@@ -23,7 +23,7 @@ const env = z.object({
   SCORES_BUCKET_NAME: z.string().min(1),
   KEPT_BATCHES_PREFIX: z
     .string()
-    .default('segment-sync/')
+    .default('')
     .transform((prefix) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`)),
   SEGMENT_REGION: z.enum(['us', 'eu']).default('us'),
   SEGMENT_ENDPOINT: z.url().optional(),

@@ -201,7 +201,10 @@ export class AudienceActivation extends Construct {
     const merge = invoke(
       'Merge parts',
       this.buildFunction,
-      sfn.TaskInput.fromObject({ jobName: sfn.JsonPath.stringAt('$.detail.jobName'), merge: sfn.JsonPath.objectAt('$.parts') }),
+      sfn.TaskInput.fromObject({
+        jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        merge: sfn.JsonPath.objectAt('$.parts'),
+      }),
       '$.build',
     );
     fanOut.addCatch(failureOutcome, { resultPath: '$.failure' });
@@ -213,7 +216,10 @@ export class AudienceActivation extends Construct {
       imports.addCatch(failureOutcome, { resultPath: '$.failure' });
       activate = imports.next(outcome);
     } else {
-      activate = new sfn.Pass(this, 'No imports', { result: sfn.Result.fromArray([]), resultPath: '$.imports' }).next(outcome);
+      activate = new sfn.Pass(this, 'No imports', {
+        result: sfn.Result.fromArray([]),
+        resultPath: '$.imports',
+      }).next(outcome);
     }
     const definition = build.next(
       new sfn.Choice(this, 'Several parts?')
@@ -260,7 +266,10 @@ export class AudienceActivation extends Construct {
     );
     const distributedMapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
     if (distributedMapPolicy) {
-      acknowledgeWildcardsOf(distributedMapPolicy, 'A Distributed Map manages its own child executions, whose names are generated at run time.');
+      acknowledgeWildcardsOf(
+        distributedMapPolicy,
+        'A Distributed Map manages its own child executions, whose names are generated at run time.',
+      );
     }
     if (this.importJobsArn) {
       acknowledgeWildcardArn(

@@ -62,7 +62,8 @@ export class SegmentSync extends Construct {
         // The secret's name, never its value: the function reads it at run time and caches it.
         SEGMENT_WRITE_KEY_SECRET_NAME: props.writeKeySecretName,
         SCORES_BUCKET_NAME: trusted.bucketName,
-        KEPT_BATCHES_PREFIX: FAILED_BATCHES_PREFIX,
+        // Kept batches land under failed/<run>/ at the bucket root.
+        KEPT_BATCHES_PREFIX: '',
         SEGMENT_REGION: props.region,
       },
       logRemovalPolicy: props.removalPolicy,
@@ -212,14 +213,12 @@ export class SegmentSync extends Construct {
       'X-Ray tracing and log delivery accept no resource-level permissions.',
     );
 
-    props.eventBus
-      .addRule('ScoresReadyRule', [EVENTS.propensityScoresReady])
-      .addTarget(
-        new targets.SfnStateMachine(this.stateMachine, {
-          deadLetterQueue: props.notifications.deadLetterQueue,
-          retryAttempts: 4,
-        }),
-      );
+    props.eventBus.addRule('ScoresReadyRule', [EVENTS.propensityScoresReady]).addTarget(
+      new targets.SfnStateMachine(this.stateMachine, {
+        deadLetterQueue: props.notifications.deadLetterQueue,
+        retryAttempts: 4,
+      }),
+    );
     props.notifications.alarmOnFailedExecutions(
       'SegmentSyncFailedAlarm',
       this.stateMachine,

@@ -79,7 +79,7 @@ describe('the push-scores handler', () => {
       done: true,
       counts: { sent: 500, retried: 0, failed: 0, keptForReplay: 0 },
       invalidRows: 0,
-      replayPrefix: { bucket: BUCKET, key: 'segment-sync/failed/run-42/' },
+      replayPrefix: { bucket: BUCKET, key: 'failed/run-42/' },
     });
     expect(output.next).toBeUndefined();
     expect(target.stats().uniqueEvents).toBe(500);

@@ -22,7 +22,7 @@ describe('SegmentSync', () => {
         Variables: Match.objectLike({
           SEGMENT_WRITE_KEY_SECRET_NAME: 'acme/segment',
           SEGMENT_REGION: 'eu',
-          KEPT_BATCHES_PREFIX: 'failed/',
+          KEPT_BATCHES_PREFIX: '',
         }),
       },
     });
