@@ -3,9 +3,9 @@
  * The offline CLI: runs the same core as the Lambdas, on local files.
  * Each sub-command lives in lambdas/local/commands/<name>.ts and registers itself here.
  */
-import { Command, CommanderError } from 'commander';
-import { UserFacingError } from '../lambdas/core/errors';
+import { Command } from 'commander';
 import { commands } from '../lambdas/local/commands/index';
+import { runCli } from '../lambdas/local/run-cli';
 
 const program = new Command()
   .name('cdp')
@@ -15,13 +15,6 @@ const program = new Command()
 
 for (const register of commands) register(program);
 
-try {
+await runCli(async () => {
   await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (error instanceof UserFacingError) {
-    console.error(`error: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
+});

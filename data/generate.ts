@@ -5,8 +5,8 @@
  *   npm run data:generate -- [--seed 42] [--users 2000] [--interactions 50000] [--out data/sample]
  */
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { UserFacingError } from '../lambdas/core/errors';
+import { Command } from 'commander';
+import { runCli } from '../lambdas/local/run-cli';
 import { DEFAULTS, parseGenerateOptions, type RawGenerateOptions } from './generator/options';
 import { generateSampleData } from './generator/write-world';
 
@@ -22,7 +22,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-try {
+await runCli(async () => {
   program.parse(process.argv);
   const options = parseGenerateOptions(program.opts<RawGenerateOptions>(), SAMPLE_DIR);
   const started = performance.now();
@@ -35,11 +35,4 @@ try {
   console.log(
     `Planted: ${duplicates.clusters} duplicate clusters, ${duplicates.sharedEmailHouseholds} shared-email households, churn rate ${churn.churnRate}.`,
   );
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (error instanceof UserFacingError) {
-    console.error(`error: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
+});

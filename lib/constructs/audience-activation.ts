@@ -1,14 +1,13 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard, acknowledgeWildcardArn, acknowledgeWildcardsOf, arnToken } from '../nag';
+import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
+import { CdpWorkflow } from './cdp-workflow';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
@@ -227,62 +226,28 @@ export class AudienceActivation extends Construct {
         .otherwise(activate),
     );
 
-    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
-      stateMachineName: `${Stack.of(this).stackName}-activation`,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    this.stateMachine = new CdpWorkflow(this, 'Workflow', {
+      name: 'activation',
+      definition,
       // Bounded: the slowest path is the build (15 min) plus every import's hour of polling.
       timeout: Duration.hours(24),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'WorkflowLogs', {
-          retention: logs.RetentionDays.THREE_MONTHS,
-          removalPolicy: props.removalPolicy,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
+      invokes: [this.buildFunction, outcomeFunction],
+      startOn: {
+        eventBus: props.eventBus,
+        event: EVENTS.batchSegmentJobStateChange,
+        detail: { status: ['ACTIVE'] },
       },
+      notifications: props.notifications,
+      alarmDescription: 'An audience activation workflow failed without reporting why',
+      removalPolicy: props.removalPolicy,
     });
-
-    props.eventBus
-      .addRule('CompletedSegmentJobRule', [EVENTS.batchSegmentJobStateChange], { status: ['ACTIVE'] })
-      .addTarget(
-        new targets.SfnStateMachine(this.stateMachine, {
-          deadLetterQueue: props.notifications.deadLetterQueue,
-          retryAttempts: 4,
-        }),
-      );
-    const workflowPolicy = this.stateMachine.role;
-    for (const fn of [this.buildFunction, outcomeFunction]) {
-      acknowledgeWildcard(
-        workflowPolicy,
-        `Resource::${arnToken(fn)}:*`,
-        'CDK grants invoke on the function and its versions; only this function is reachable.',
-      );
-    }
-    acknowledgeWildcard(
-      workflowPolicy,
-      'Resource::*',
-      'X-Ray tracing and log delivery accept no resource-level permissions.',
-    );
-    const distributedMapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
-    if (distributedMapPolicy) {
-      acknowledgeWildcardsOf(
-        distributedMapPolicy,
-        'A Distributed Map manages its own child executions, whose names are generated at run time.',
-      );
-    }
     if (this.importJobsArn) {
       acknowledgeWildcardArn(
-        workflowPolicy,
+        this.stateMachine.role,
         this.importJobsArn,
         "Import job IDs are only known at run time; the wildcard stays inside this project's import jobs.",
       );
     }
-    props.notifications.alarmOnFailedExecutions(
-      'ActivationFailedAlarm',
-      this.stateMachine,
-      'An audience activation workflow failed without reporting why',
-    );
   }
 
   /** One Pinpoint import per audience: start it (queued when Pinpoint is busy), poll it to its end. */

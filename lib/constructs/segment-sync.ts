@@ -1,7 +1,5 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -9,6 +7,7 @@ import { Construct } from 'constructs';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
 import { CdpFunction } from './cdp-function';
+import { CdpWorkflow } from './cdp-workflow';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
@@ -188,41 +187,15 @@ export class SegmentSync extends Construct {
       .when(sfn.Condition.numberGreaterThanEquals('$.invocations', MAX_SYNC_INVOCATIONS - 1), tooLong)
       .otherwise(next.next(push));
 
-    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
-      stateMachineName: `${Stack.of(this).stackName}-segment-sync`,
-      definitionBody: sfn.DefinitionBody.fromChainable(start.next(push).next(decide)),
+    this.stateMachine = new CdpWorkflow(this, 'Workflow', {
+      name: 'segment-sync',
+      definition: start.next(push).next(decide),
       timeout: Duration.hours(48),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'WorkflowLogs', {
-          retention: logs.RetentionDays.THREE_MONTHS,
-          removalPolicy: props.removalPolicy,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      invokes: [this.pushFunction],
+      startOn: { eventBus: props.eventBus, event: EVENTS.propensityScoresReady },
+      notifications: props.notifications,
+      alarmDescription: 'A Segment sync workflow failed',
+      removalPolicy: props.removalPolicy,
     });
-    acknowledgeWildcard(
-      this.stateMachine.role,
-      `Resource::${arnToken(this.pushFunction)}:*`,
-      'CDK grants invoke on the function and its versions; only this function is reachable.',
-    );
-    acknowledgeWildcard(
-      this.stateMachine.role,
-      'Resource::*',
-      'X-Ray tracing and log delivery accept no resource-level permissions.',
-    );
-
-    props.eventBus.addRule('ScoresReadyRule', [EVENTS.propensityScoresReady]).addTarget(
-      new targets.SfnStateMachine(this.stateMachine, {
-        deadLetterQueue: props.notifications.deadLetterQueue,
-        retryAttempts: 4,
-      }),
-    );
-    props.notifications.alarmOnFailedExecutions(
-      'SegmentSyncFailedAlarm',
-      this.stateMachine,
-      'A Segment sync workflow failed',
-    );
   }
 }
