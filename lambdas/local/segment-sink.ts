@@ -17,6 +17,8 @@ export interface SegmentSinkOptions {
   readonly faults?: SinkFaults;
   /** Keep every unique event received, to inspect in tests. Default false (only messageIds). */
   readonly keepEvents?: boolean;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  readonly port?: number;
 }
 
 export interface SegmentSinkStats {
@@ -158,7 +160,7 @@ export async function startSegmentSink(options: SegmentSinkOptions): Promise<Seg
       });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
