@@ -58,15 +58,28 @@ export async function handler(event: unknown): Promise<BuildOutput> {
 
   const parts: string[] = [];
   const source = new S3ObjectStore({ client: s3, bucket: request.output.bucket });
-  for await (const object of source.list(request.output.key)) if (object.key.endsWith('.out')) parts.push(object.key);
-  if (parts.length === 0) throw new UserFacingError(`no .out file under s3://${request.output.bucket}/${request.output.key}`);
+  for await (const object of source.list(request.output.key))
+    if (object.key.endsWith('.out')) parts.push(object.key);
+  if (parts.length === 0)
+    throw new UserFacingError(`no .out file under s3://${request.output.bucket}/${request.output.key}`);
   if (parts.length > 1) return { fanOut: true, parts };
   return buildPart(request.jobName, request.output.bucket, parts[0]!, false);
 }
 
-async function buildPart(jobName: string, bucket: string, key: string, ofMany: boolean): Promise<BuildResult> {
+async function buildPart(
+  jobName: string,
+  bucket: string,
+  key: string,
+  ofMany: boolean,
+): Promise<BuildResult> {
   // Parts of one job get their own folder and names (`…--<job>-<part>`), so they never collide.
-  const partJob = ofMany ? `${jobName}-${key.split('/').pop()!.replace(/\.out$/, '').replace(/[^A-Za-z0-9_-]/g, '-')}` : jobName;
+  const partJob = ofMany
+    ? `${jobName}-${key
+        .split('/')
+        .pop()!
+        .replace(/\.out$/, '')
+        .replace(/[^A-Za-z0-9_-]/g, '-')}`
+    : jobName;
   const root = `${audiencesPrefix}${jobName}/${ofMany ? `${partJob}/` : ''}`;
   const source = new S3ObjectStore({ client: s3, bucket });
   const manifest = await buildAudiences(await source.get(key), objectStoreSink(target, root), {
@@ -74,7 +87,11 @@ async function buildPart(jobName: string, bucket: string, key: string, ofMany: b
     source: `s3://${bucket}/${key}`,
     holdoutPercent,
   });
-  logger.info('audiences built', { source: key, audiences: manifest.audiences.length, totals: manifest.totals });
+  logger.info('audiences built', {
+    source: key,
+    audiences: manifest.audiences.length,
+    totals: manifest.totals,
+  });
   return {
     manifest: { bucket: trustedBucket, key: root + manifest.manifestKey },
     audiences: manifest.audiences.map((a) => ({

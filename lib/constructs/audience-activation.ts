@@ -81,7 +81,8 @@ export class AudienceActivation extends Construct {
     readObjects(this.buildFunction.role!, dataLake, SEGMENTS_PREFIX);
     this.buildFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        // GetObject: a large audience with repeated users is read back once to drop the repeats.
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
         resources: [trusted.arnForObjects(`${AUDIENCES_PREFIX}*`)],
       }),
     );

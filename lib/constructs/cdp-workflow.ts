@@ -76,14 +76,12 @@ export class CdpWorkflow extends sfn.StateMachine {
     }
 
     const { eventBus, event, detail } = props.startOn;
-    eventBus
-      .addRule(`${props.name}-start`, [event], detail)
-      .addTarget(
-        new targets.SfnStateMachine(this, {
-          deadLetterQueue: props.notifications.deadLetterQueue,
-          retryAttempts: 4,
-        }),
-      );
+    eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
+      new targets.SfnStateMachine(this, {
+        deadLetterQueue: props.notifications.deadLetterQueue,
+        retryAttempts: 4,
+      }),
+    );
     props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
   }
 }

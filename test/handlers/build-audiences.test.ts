@@ -49,10 +49,10 @@ describe('build-audiences handler', () => {
     }));
     const { handler } = await import('../../lambdas/handlers/build-audiences');
 
-    const result = await handler({
+    const result = (await handler({
       jobName: 'weekly',
       output: { bucket: 'trusted', key: 'segments/weekly/' },
-    });
+    })) as BuildResult;
 
     expect(result.audiences.map((a) => [a.query, a.size])).toEqual([
       ['ITEMS.genres = "Action"', 2],
@@ -81,15 +81,23 @@ describe('build-audiences handler', () => {
     });
     const { handler } = await import('../../lambdas/handlers/build-audiences');
 
-    const result = await handler({ jobName: 'weekly', output: { bucket: 'trusted', key: 'segments/weekly/' } });
+    const result = await handler({
+      jobName: 'weekly',
+      output: { bucket: 'trusted', key: 'segments/weekly/' },
+    });
 
-    expect(result).toEqual({ fanOut: true, parts: ['segments/weekly/a.json.out', 'segments/weekly/b.json.out'] });
+    expect(result).toEqual({
+      fanOut: true,
+      parts: ['segments/weekly/a.json.out', 'segments/weekly/b.json.out'],
+    });
     expect(written.size).toBe(0);
   });
 
   it('builds one part of a fanned-out job into its own folder and names', async () => {
     s3.on(GetObjectCommand).callsFake(async () => ({
-      Body: Readable.from([outFile([{ itemAttributes: 'ITEMS.genres = "Action"', output: { recommendedUsers: ['u1'] } }])]) as never,
+      Body: Readable.from([
+        outFile([{ itemAttributes: 'ITEMS.genres = "Action"', output: { recommendedUsers: ['u1'] } }]),
+      ]) as never,
     }));
     const { handler } = await import('../../lambdas/handlers/build-audiences');
 
@@ -108,11 +116,23 @@ describe('build-audiences handler', () => {
     const { handler } = await import('../../lambdas/handlers/build-audiences');
     const part = (name: string, skippedLines: number): BuildResult => ({
       manifest: { bucket: 'trusted', key: `audiences/weekly/${name}/manifest.json` },
-      audiences: [{ name, query: 'q', size: 1, holdoutSize: 0, unresolvedUsers: 0, importKey: `audiences/weekly/${name}/x.csv` }],
+      audiences: [
+        {
+          name,
+          query: 'q',
+          size: 1,
+          holdoutSize: 0,
+          unresolvedUsers: 0,
+          importKey: `audiences/weekly/${name}/x.csv`,
+        },
+      ],
       skippedLines,
     });
 
-    const result = (await handler({ jobName: 'weekly', merge: [part('p1', 1), part('p2', 2)] })) as BuildResult;
+    const result = (await handler({
+      jobName: 'weekly',
+      merge: [part('p1', 1), part('p2', 2)],
+    })) as BuildResult;
 
     expect(result.audiences.map((a) => a.name)).toEqual(['p1', 'p2']);
     expect(result.skippedLines).toBe(3);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
 import { MAX_IMPORT_POLLS } from '../../lib/constructs/audience-activation';
 import { buildApp } from '../lib/synth';
-import { definitionOf, itemProcessorOf, withDistributedMapsInline } from './definition';
+import { definitionOf, itemProcessorOf } from './definition';
 
 const APP_ID = 'a'.repeat(32);
 type Handler = (input: any) => Promise<unknown>;
@@ -231,18 +231,28 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
       'Check import': pinpoint.check,
     });
 
-    expect(calls.filter((c) => c.part).map((c) => c.part)).toEqual(['segments/weekly-genres/a.out', 'segments/weekly-genres/b.out']);
+    expect(calls.filter((c) => c.part).map((c) => c.part)).toEqual([
+      'segments/weekly-genres/a.out',
+      'segments/weekly-genres/b.out',
+    ]);
     expect(calls.filter((c) => c.part)[0].output).toEqual(jobEvent.detail.output);
     expect(detailType).toBe('Audiences Imported');
     expect(detail.audiences.map((a: { name: string }) => a.name)).toEqual(['a.out', 'b.out']);
   });
 
   it('builds one part per item of the Distributed Map, passing the item as the whole payload', async () => {
-    const item = { jobName: 'weekly-genres', output: jobEvent.detail.output, part: 'segments/weekly-genres/a.out' };
+    const item = {
+      jobName: 'weekly-genres',
+      output: jobEvent.detail.output,
+      part: 'segments/weekly-genres/a.out',
+    };
     const received: unknown[] = [];
-    const machine = new StateMachine(itemProcessorOf(definition, 'Build each part') as never, {
-      validationOptions: { checkPaths: false, checkArn: false },
-    } as never);
+    const machine = new StateMachine(
+      itemProcessorOf(definition, 'Build each part') as never,
+      {
+        validationOptions: { checkPaths: false, checkArn: false },
+      } as never,
+    );
 
     const result = await machine.run(item, {
       overrides: {

@@ -18,16 +18,26 @@ describe.each([
   const states = allStates(definitionOf(buildApp(context).template, machine));
 
   it('gives every Parameters field an object, as Step Functions requires (a bare path is rejected at deploy)', () => {
-    const bare = states.filter(([, s]) => 'Parameters' in s && (typeof s.Parameters !== 'object' || s.Parameters === null));
+    const bare = states.filter(
+      ([, s]) => 'Parameters' in s && (typeof s.Parameters !== 'object' || s.Parameters === null),
+    );
     expect(bare.map(([name]) => name)).toEqual([]);
   });
 
   // Publishing the outcome is the report itself: if it fails, the execution fails and the
   // failed-execution alarm emails. A part's failure is caught by its Distributed Map.
-  const reportedByTheAlarm = ['Build part', 'Publish outcome', 'Publish synced', 'Publish kept batches', 'Publish stopped'];
+  const reportedByTheAlarm = [
+    'Build part',
+    'Publish outcome',
+    'Publish synced',
+    'Publish kept batches',
+    'Publish stopped',
+  ];
 
   it('catches every other task, so no failure goes unreported', () => {
-    const uncaught = states.filter(([name, s]) => s.Type === 'Task' && !s.Catch && !reportedByTheAlarm.includes(name));
+    const uncaught = states.filter(
+      ([name, s]) => s.Type === 'Task' && !s.Catch && !reportedByTheAlarm.includes(name),
+    );
     expect(uncaught.map(([name]) => name)).toEqual([]);
   });
 

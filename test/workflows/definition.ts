@@ -24,22 +24,11 @@ function standIn(part: unknown): string {
   throw new Error(`cannot stand in for ${JSON.stringify(part)}`);
 }
 
-/**
- * aws-local-stepfunctions has no Distributed Map: this runs each one as an inline Map over the same
- * items, so the states around it can be executed. Its item processor is tested on its own too.
- */
-export function withDistributedMapsInline(definition: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(definition) as { States: Record<string, any> };
-  for (const state of Object.values(copy.States)) {
-    if (state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
-      state.ItemProcessor.ProcessorConfig = { Mode: 'INLINE' };
-    }
-  }
-  return copy;
-}
-
 /** The item processor of a Map state, as a state machine of its own. */
-export function itemProcessorOf(definition: Record<string, unknown>, mapState: string): Record<string, unknown> {
+export function itemProcessorOf(
+  definition: Record<string, unknown>,
+  mapState: string,
+): Record<string, unknown> {
   const state = (definition as { States: Record<string, any> }).States[mapState];
   if (!state?.ItemProcessor) throw new Error(`${mapState} is not a Map state`);
   const { ProcessorConfig: _config, ...machine } = state.ItemProcessor;

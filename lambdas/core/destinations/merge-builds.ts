@@ -23,6 +23,12 @@ export function mergeBuilds(
   const skippedLines = parts.reduce((sum, p) => sum + p.skippedLines, 0);
   return {
     result: { manifest: index, audiences, skippedLines },
-    index: { version: 1, jobName, manifests: parts.map((p) => p.manifest), audiences: audiences.length, skippedLines },
+    index: {
+      version: 1,
+      jobName,
+      manifests: parts.map((p) => p.manifest),
+      audiences: audiences.length,
+      skippedLines,
+    },
   };
 }

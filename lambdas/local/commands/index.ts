@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
+import { registerPushScores } from './push-scores';
+import { registerReplay } from './replay';
+import { registerSegmentSink } from './segment-sink';
+import { registerToPinpoint } from './to-pinpoint';
 
 /** A CLI sub-command: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every sub-command of `cdp`, in help order. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerToPinpoint,
+  registerPushScores,
+  registerReplay,
+  registerSegmentSink,
+];

@@ -40,13 +40,16 @@ describe('AudienceActivation', () => {
       'logs:PutLogEvents',
       's3:AbortMultipartUpload',
       's3:GetObject',
+      's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
     ]);
-    const resourceOf = (action: string) =>
-      JSON.stringify(statements.find((s) => [s.Action].flat().includes(action))?.Resource);
-    expect(resourceOf('s3:GetObject')).toContain('/segments/*');
-    expect(resourceOf('s3:PutObject')).toContain('/audiences/*');
+    const resourcesOf = (action: string) =>
+      JSON.stringify(statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource));
+    expect(resourcesOf('s3:GetObject')).toContain('/segments/*');
+    expect(resourcesOf('s3:GetObject')).toContain('/audiences/*');
+    expect(resourcesOf('s3:PutObject')).toContain('/audiences/*');
+    expect(resourcesOf('s3:PutObject')).not.toContain('/segments/*');
     expect(statements.find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
       StringLike: { 's3:prefix': ['segments/*'] },
     });

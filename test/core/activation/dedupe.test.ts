@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { HashLog, RepeatFilter } from '../../../lambdas/core/activation/dedupe';
+import { decodeJsonString, hashId, isWellFormedString } from '../../../lambdas/core/activation/id-bytes';
+
+const hashes = (ids: readonly string[]): [number, number][] => ids.map((id) => hashId(id));
+
+describe('HashLog', () => {
+  it('finds exactly the repeated hashes and how many repeats there are', () => {
+    // Prepare
+    const log = new HashLog();
+    const ids = Array.from({ length: 50_000 }, (_, i) => `u${i}`);
+    for (const [h1, h2] of hashes([...ids, 'u7', 'u7', 'u49999'])) log.append(h1, h2);
+
+    // Act
+    const repeats = log.findRepeats();
+
+    // Assess
+    expect(repeats.extra).toBe(3);
+    expect(repeats.hashes.size).toBe(2);
+    expect(repeats.hashes.has(...hashId('u7'))).toBe(true);
+    expect(repeats.hashes.has(...hashId('u8'))).toBe(false);
+  });
+});
+
+describe('RepeatFilter', () => {
+  it('refuses a repeat at once while the list is small', () => {
+    // Prepare
+    const filter = new RepeatFilter();
+    const [a, b] = hashes(['u1', 'u2']);
+
+    // Act
+    const offers = [filter.offer(...a!), filter.offer(...b!), filter.offer(...a!)];
+
+    // Assess
+    expect(offers).toEqual([true, true, false]);
+    expect(filter.deferred).toBe(false);
+  });
+
+  it('defers to the log past 1,024 users and still finds repeats of users seen before', () => {
+    // Prepare
+    const filter = new RepeatFilter();
+    const ids = Array.from({ length: 100_000 }, (_, i) => `u${i}`);
+    for (const [h1, h2] of hashes(ids)) filter.offer(h1, h2);
+
+    // Act
+    const late = hashes(['u1', 'new', 'u99999']).map(([h1, h2]) => filter.offer(h1, h2));
+    const repeats = filter.findRepeats();
+
+    // Assess
+    expect(filter.deferred).toBe(true);
+    expect(late).toEqual([true, true, true]);
+    expect(repeats.extra).toBe(2);
+  });
+});
+
+describe('decodeJsonString', () => {
+  it('decodes every JSON escape, surrogate pairs included', () => {
+    // Prepare
+    const raw = Buffer.from('a\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00');
+
+    // Act
+    const text = decodeJsonString(raw, 0, raw.length);
+
+    // Assess
+    expect(text).toBe('a"b\\c/d\b\f\n\r\té😀');
+  });
+
+  it('refuses invalid escapes and keeps a lone surrogate visible to the caller', () => {
+    // Prepare
+    const bad = ['\\x', '\\u12', '\\u12G4', 'end\\'].map((s) => Buffer.from(s));
+    const lone = Buffer.from('\\ud800x');
+
+    // Act
+    const decoded = bad.map((b) => decodeJsonString(b, 0, b.length));
+    const loneText = decodeJsonString(lone, 0, lone.length)!;
+
+    // Assess
+    expect(decoded).toEqual([undefined, undefined, undefined, undefined]);
+    expect(isWellFormedString(loneText)).toBe(false);
+    expect(isWellFormedString('😀')).toBe(true);
+  });
+});
