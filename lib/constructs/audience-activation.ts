@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -8,6 +8,7 @@ import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { CdpWorkflow } from './cdp-workflow';
+import { PinpointImports } from './pinpoint-imports';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
@@ -34,12 +35,6 @@ export interface AudienceActivationProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-// Pinpoint runs at most two import jobs at once per account (endpoint import quotas); the map
-// starts no more than that, and a refused start waits and retries instead of failing.
-const PINPOINT_CONCURRENT_IMPORTS = 2;
-// Bounded polling: 120 polls 30 s apart is one hour per import.
-const POLL_INTERVAL = Duration.seconds(30);
-export const MAX_IMPORT_POLLS = 120;
 /** Parts of one job built at once when the output has several `.out` files. */
 export const MAX_PARALLEL_PARTS = 10;
 
@@ -212,7 +207,13 @@ export class AudienceActivation extends Construct {
 
     let activate: sfn.IChainable;
     if (destination === 'pinpoint' && this.applicationId && this.importRole) {
-      const imports = this.pinpointImports(this.applicationId, this.importRole, trusted.bucketName);
+      const pinpointImports = new PinpointImports(this, 'PinpointImports', {
+        applicationId: this.applicationId,
+        importRole: this.importRole,
+        bucket: trusted.bucketName,
+      });
+      this.importJobsArn = pinpointImports.importJobsArn;
+      const imports = pinpointImports.map;
       imports.addCatch(failureOutcome, { resultPath: '$.failure' });
       activate = imports.next(outcome);
     } else {
@@ -249,131 +250,6 @@ export class AudienceActivation extends Construct {
         "Import job IDs are only known at run time; the wildcard stays inside this project's import jobs.",
       );
     }
-  }
-
-  /** One Pinpoint import per audience: start it (queued when Pinpoint is busy), poll it to its end. */
-  private pinpointImports(applicationId: string, importRole: iam.Role, bucket: string): sfn.Map {
-    const stack = Stack.of(this);
-    const appArn = stack.formatArn({
-      service: 'mobiletargeting',
-      resource: 'apps',
-      resourceName: applicationId,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-
-    const importJobsArn = `${appArn}/jobs/import/*`;
-    this.importJobsArn = importJobsArn;
-    const start = new tasks.CallAwsService(this, 'Start import', {
-      service: 'pinpoint',
-      action: 'createImportJob',
-      parameters: {
-        ApplicationId: applicationId,
-        ImportJobRequest: {
-          DefineSegment: true,
-          Format: 'CSV',
-          RegisterEndpoints: false,
-          RoleArn: importRole.roleArn,
-          S3Url: sfn.JsonPath.format(`s3://${bucket}/{}`, sfn.JsonPath.stringAt('$.audience.importKey')),
-          SegmentName: sfn.JsonPath.stringAt('$.audience.name'),
-        },
-      },
-      iamResources: [appArn, `${appArn}/jobs/import`],
-      iamAction: 'mobiletargeting:CreateImportJob',
-      additionalIamStatements: [
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [importRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
-        }),
-      ],
-      resultSelector: { jobId: sfn.JsonPath.stringAt('$.ImportJobResponse.Id') },
-      resultPath: '$.job',
-    });
-    start.addRetry({
-      errors: ['Pinpoint.TooManyRequestsException'],
-      interval: Duration.seconds(60),
-      backoffRate: 1.5,
-      maxDelay: Duration.minutes(10),
-      maxAttempts: 12,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    start.addRetry({
-      errors: ['Pinpoint.InternalServerErrorException', 'Pinpoint.ServiceUnavailableException'],
-      maxAttempts: 3,
-    });
-
-    const wait = new sfn.Wait(this, 'Wait for import', { time: sfn.WaitTime.duration(POLL_INTERVAL) });
-    const poll = new tasks.CallAwsService(this, 'Check import', {
-      service: 'pinpoint',
-      action: 'getImportJob',
-      parameters: { ApplicationId: applicationId, JobId: sfn.JsonPath.stringAt('$.job.jobId') },
-      iamResources: [importJobsArn],
-      iamAction: 'mobiletargeting:GetImportJob',
-      resultSelector: {
-        status: sfn.JsonPath.stringAt('$.ImportJobResponse.JobStatus'),
-        segmentId: sfn.JsonPath.stringAt('$.ImportJobResponse.Definition.SegmentId'),
-        response: sfn.JsonPath.objectAt('$.ImportJobResponse'),
-      },
-      resultPath: '$.status',
-    });
-    poll.addRetry({
-      errors: ['Pinpoint.TooManyRequestsException', 'Pinpoint.InternalServerErrorException'],
-      interval: Duration.seconds(10),
-      maxAttempts: 5,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    const count = new sfn.Pass(this, 'Count poll', {
-      parameters: { value: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls.value'), 1) },
-      resultPath: '$.polls',
-    });
-
-    const completed = new sfn.Pass(this, 'Imported', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'COMPLETED',
-        segmentId: sfn.JsonPath.stringAt('$.status.segmentId'),
-      },
-    });
-    const failed = new sfn.Pass(this, 'Import failed', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: 'ImportJobFailed',
-        cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.status.response')),
-      },
-    });
-    const timedOut = new sfn.Pass(this, 'Import timed out', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: 'ImportJobTimedOut',
-      },
-    });
-    const refused = new sfn.Pass(this, 'Import refused', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-      },
-    });
-    start.addCatch(refused, { resultPath: '$.error' });
-    poll.addCatch(refused, { resultPath: '$.error' });
-
-    const decide = new sfn.Choice(this, 'Import done?')
-      .when(sfn.Condition.stringEquals('$.status.status', 'COMPLETED'), completed)
-      .when(sfn.Condition.stringEquals('$.status.status', 'FAILED'), failed)
-      .when(sfn.Condition.numberGreaterThanEquals('$.polls.value', MAX_IMPORT_POLLS), timedOut)
-      .otherwise(wait);
-
-    const map = sfn.Map.jsonPath(this, 'Import each audience', {
-      itemsPath: '$.build.audiences',
-      maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
-      itemSelector: { audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'), polls: { value: 0 } },
-      resultPath: '$.imports',
-    });
-    map.itemProcessor(start.next(wait).next(poll).next(count).next(decide));
-    return map;
   }
 }
 

@@ -1,7 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
-import { MAX_IMPORT_POLLS } from '../../lib/constructs/audience-activation';
+import { MAX_IMPORT_POLLS } from '../../lib/constructs/pinpoint-imports';
 import { buildApp } from '../lib/synth';
 import { definitionOf, itemProcessorOf } from './definition';
 
