@@ -64,6 +64,22 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       expect((await store.head('audiences/action.csv'))?.size).toBe(16);
     });
 
+    it('rejects a put whose body fails and keeps the object that was there', async () => {
+      // Prepare
+      await store.put('audiences/action.csv', 'User.UserId\nu-1\n');
+      async function* failing() {
+        yield Buffer.from('User.UserId\nu-2\n');
+        throw new Error('the source stream broke');
+      }
+
+      // Act
+      const error = await rejectionOf(store.put('audiences/action.csv', failing()));
+
+      // Assess
+      expect(error).toBeInstanceOf(Error);
+      expect(await text(await store.get('audiences/action.csv'))).toBe('User.UserId\nu-1\n');
+    });
+
     it('rejects a get of a missing key with a UserFacingError naming the key', async () => {
       // Act
       const error = await rejectionOf(store.get('audiences/missing.csv'));
