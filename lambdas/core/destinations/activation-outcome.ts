@@ -1,5 +1,5 @@
 import { causeMessage, describeStepFailure } from '../errors';
-import { EVENTS, type DetailOf } from '../events/catalog';
+import { EVENTS, MAX_AUDIENCES_IN_EVENT, type DetailOf } from '../events/catalog';
 
 /** What the build step reported for one audience (a subset of the manifest entry). */
 export interface BuiltAudience {
@@ -161,7 +161,10 @@ export function activationOutcome(run: ActivationRun): ActivationEvent {
       jobName: run.jobName,
       destination: run.destination,
       manifest: build.manifest,
-      audiences: summaries,
+      audiences: summaries.slice(0, MAX_AUDIENCES_IN_EVENT),
+      moreAudiences: Math.max(0, summaries.length - MAX_AUDIENCES_IN_EVENT),
+      totalUsers: summaries.reduce((sum, a) => sum + a.size, 0),
+      totalHoldout: summaries.reduce((sum, a) => sum + a.holdoutSize, 0),
       skippedLines: build.skippedLines,
     },
   };

@@ -41,6 +41,9 @@ const audienceSummary = z.object({
   consoleUrl: z.string().optional(),
 });
 
+/** EventBridge entries are capped at 256 KB; an audience summary is about 300 bytes. */
+export const MAX_AUDIENCES_IN_EVENT = 200;
+
 export const audiencesImported = {
   detailType: 'Audiences Imported',
   outcome: 'succeeded',
@@ -48,7 +51,14 @@ export const audiencesImported = {
     jobName: z.string(),
     destination: z.enum(['pinpoint', 's3', 'connect-customer-profiles']),
     manifest: s3Location,
+    /** The first audiences (at most MAX_AUDIENCES_IN_EVENT); the manifest lists every one. */
     audiences: z.array(audienceSummary),
+    /** Audiences left out of `audiences` to keep the event under EventBridge's size limit. */
+    moreAudiences: count.default(0),
+    /** Users activated over all audiences, including those left out of the list. */
+    totalUsers: count.optional(),
+    /** Users held out over all audiences. */
+    totalHoldout: count.optional(),
     skippedLines: count.default(0),
   }),
 } as const;

@@ -42,8 +42,9 @@ const FOOTER =
   '\n--\ncdp-audiences. You get this email because you are subscribed to its notifications topic.';
 
 function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: NotifiedEvent): Email {
-  const total = d.audiences.reduce((sum, a) => sum + a.size, 0);
-  const held = d.audiences.reduce((sum, a) => sum + a.holdoutSize, 0);
+  const total = d.totalUsers ?? d.audiences.reduce((sum, a) => sum + a.size, 0);
+  const count = d.audiences.length + d.moreAudiences;
+  const held = d.totalHoldout ?? d.audiences.reduce((sum, a) => sum + a.holdoutSize, 0);
   const where =
     d.destination === 'pinpoint' ? 'in Pinpoint' : d.destination === 's3' ? 'in S3' : 'in Amazon Connect';
   const list = d.audiences.map((a) =>
@@ -57,15 +58,14 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
     ),
   );
   return {
-    subject: subjectLine(
-      `${plural(d.audiences.length, 'audience')} ready ${where} (${n(total)} users) - ${d.jobName}`,
-    ),
+    subject: subjectLine(`${plural(count, 'audience')} ready ${where} (${n(total)} users) - ${d.jobName}`),
     body: lines(
       `The segment job "${d.jobName}" finished at ${e.time} and its audiences are ${where}.`,
       '',
       ...list,
+      d.moreAudiences > 0 && `… and ${plural(d.moreAudiences, 'more audience')}, listed in the manifest.`,
       '',
-      `Totals: ${plural(d.audiences.length, 'audience')}, ${n(total)} users activated, ${n(held)} held out as control groups.`,
+      `Totals: ${plural(count, 'audience')}, ${n(total)} users activated, ${n(held)} held out as control groups.`,
       d.skippedLines > 0 &&
         `${plural(d.skippedLines, 'line')} of the job output could not be used; the manifest lists each with its reason.`,
       `Manifest: ${s3Uri(d.manifest)}`,

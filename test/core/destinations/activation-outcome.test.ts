@@ -53,6 +53,21 @@ describe('activationOutcome', () => {
     });
   });
 
+  it('lists at most 200 audiences in the event and counts the rest, so the event stays under 256 KB', () => {
+    const many = Array.from({ length: 250 }, (_, i) => ({
+      ...build.audiences[0]!,
+      name: `a${i}`,
+      size: 2,
+      holdoutSize: 1,
+    }));
+
+    const event = activationOutcome({ ...base, destination: 's3', build: { ...build, audiences: many } });
+
+    expect(event.detail).toMatchObject({ moreAudiences: 50, totalUsers: 500, totalHoldout: 250 });
+    expect((event.detail as { audiences: unknown[] }).audiences).toHaveLength(200);
+    expect(JSON.stringify(event.detail).length).toBeLessThan(256 * 1024);
+  });
+
   it('reports the files alone for the s3 destination', () => {
     const event = activationOutcome({ ...base, destination: 's3', build, imports: [] });
 
@@ -132,6 +147,15 @@ describe('describeError', () => {
     ['Pinpoint.BadRequestException', 'Amazon Pinpoint has reached end of support'],
   ])('explains the end of support when Pinpoint refuses with %s', (error, cause) => {
     expect(describeError(error, cause)).toBe(PINPOINT_END_OF_SUPPORT);
+  });
+
+  it('explains a job too large to pass between steps and how to split it', () => {
+    expect(
+      describeError(
+        'States.DataLimitExceeded',
+        'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+      ),
+    ).toContain('Split the job');
   });
 
   it('keeps an internal error generic, with no stack trace', () => {

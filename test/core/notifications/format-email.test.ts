@@ -44,6 +44,26 @@ describe('formatEmail', () => {
     expect(email.body).toContain('end of support on 30 October 2026');
   });
 
+  it('counts the audiences left out of a long list and points at the manifest', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Audiences Imported',
+      detail: {
+        jobName: 'items',
+        destination: 's3',
+        manifest: { bucket: 'trusted', key: 'audiences/items/manifest.json' },
+        audiences: [{ name: 'item-1--items', query: 'item 1', size: 10, holdoutSize: 1, unresolvedUsers: 0 }],
+        moreAudiences: 299,
+        totalUsers: 3000,
+        totalHoldout: 300,
+      },
+    });
+
+    expect(email.subject).toBe('300 audiences ready in S3 (3,000 users) - items');
+    expect(email.body).toContain('… and 299 more audiences, listed in the manifest.');
+    expect(email.body).toContain('Totals: 300 audiences, 3,000 users activated, 300 held out');
+  });
+
   it('gives the reason of each failed audience and the next step', () => {
     const email = formatEmail({
       ...base,
