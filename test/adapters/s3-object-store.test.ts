@@ -1,62 +1,23 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startS3rver, type LocalS3 } from './s3rver';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { listOf, objectStoreContract, rejectionOf } from './object-store.contract';
 
 const BUCKET = 'cdp-test-landing';
 
-/**
- * s3rver 3.7.1 makes its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node.js 17 and
- * later) keeps in its legacy provider only: in the test process any page after the first fails with
- * InternalError.
- * So the server runs in a Node.js process of its own, started with --openssl-legacy-provider.
- */
-const SERVER_SCRIPT = `
-const [S3rver, directory, bucket] = [require(process.argv[1]), process.argv[2], process.argv[3]];
-new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: bucket }] })
-  .run()
-  .then(({ port }) => console.log(port), (error) => { console.error(error); process.exit(1); });
-// Stop when the test process closes our stdin, or dies without closing it.
-process.stdin.on('end', () => process.exit(0)).resume();
-`;
-
-let serverFolder: string;
-let server: ChildProcessByStdio<Writable, Readable, null>;
+let s3rver: LocalS3;
 let client: S3Client;
 /** The name of every command the client sent, to see how an upload was made. */
 const sentCommands: string[] = [];
 
 beforeAll(async () => {
-  serverFolder = await mkdtemp(path.join(tmpdir(), 'cdp-s3rver-'));
-  server = spawn(
-    process.execPath,
-    [
-      '--openssl-legacy-provider',
-      '-e',
-      SERVER_SCRIPT,
-      createRequire(import.meta.url).resolve('s3rver'),
-      serverFolder,
-      BUCKET,
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<string>((resolve, reject) => {
-    server.once('error', reject);
-    server.once('exit', (code) => reject(new Error(`s3rver exited with code ${code} before listening`)));
-    createInterface({ input: server.stdout }).once('line', resolve);
-  });
+  s3rver = await startS3rver(BUCKET);
   client = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: s3rver.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
@@ -78,12 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  if (server && server.exitCode === null) {
-    const exited = once(server, 'exit');
-    server.stdin.end();
-    await exited;
-  }
-  if (serverFolder) await rm(serverFolder, { recursive: true, force: true });
+  await s3rver?.stop();
 });
 
 let storeCount = 0;

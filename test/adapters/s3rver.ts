@@ -1,0 +1,61 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * s3rver 3.7.1 makes its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node.js 17 and
+ * later) keeps in its legacy provider only: in the test process any page after the first fails with
+ * InternalError.
+ * So the server runs in a Node.js process of its own, started with --openssl-legacy-provider.
+ */
+const SERVER_SCRIPT = `
+const [S3rver, directory, bucket] = [require(process.argv[1]), process.argv[2], process.argv[3]];
+new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: bucket }] })
+  .run()
+  .then(({ port }) => console.log(port), (error) => { console.error(error); process.exit(1); });
+// Stop when the test process closes our stdin, or dies without closing it.
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+/** A real S3-compatible server on loopback with one bucket, and how to stop it. */
+export interface LocalS3 {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startS3rver(bucket: string): Promise<LocalS3> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'cdp-s3rver-'));
+  const server: ChildProcessByStdio<Writable, Readable, null> = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      '-e',
+      SERVER_SCRIPT,
+      createRequire(import.meta.url).resolve('s3rver'),
+      folder,
+      bucket,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('exit', (code) => reject(new Error(`s3rver exited with code ${code} before listening`)));
+    createInterface({ input: server.stdout }).once('line', resolve);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (server.exitCode === null) {
+        const exited = once(server, 'exit');
+        server.stdin.end();
+        await exited;
+      }
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
