@@ -7,35 +7,17 @@ import { ObjectStoreKeptBatches } from '../adapters/object-store-kept-batches';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { objectStoreScoreSource } from '../adapters/score-sources';
 import { SegmentHttpSink } from '../adapters/segment-http-sink';
+import { segmentSyncEnv } from '../adapters/segment-sync-env';
 import { writeKeyReader } from '../adapters/segment-write-key';
 import { UserFacingError } from '../core/errors';
 import { propensityScoresReady } from '../core/events/catalog';
 import { syncCursorSchema } from '../core/segment/cursor-schema';
-import { traitNamesSchema } from '../core/segment/traits';
 import { syncScores, type InvalidRowReport, type SyncCursor } from '../core/segment/sync-scores';
 import type { SyncCounts } from '../core/segment/types';
 
 const s3 = new S3Client({});
 const readWriteKey = writeKeyReader(new SecretsManagerClient({}));
 
-const env = z.object({
-  SEGMENT_WRITE_KEY_SECRET_NAME: z.string().min(1),
-  SCORES_BUCKET_NAME: z.string().min(1),
-  KEPT_BATCHES_PREFIX: z
-    .string()
-    .default('')
-    .transform((prefix) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`)),
-  SEGMENT_REGION: z.enum(['us', 'eu']).default('us'),
-  SEGMENT_ENDPOINT: z.url().optional(),
-  SEGMENT_CONCURRENCY: z.coerce.number().int().positive().default(8),
-  SEGMENT_REQUESTS_PER_SECOND: z.coerce.number().positive().default(200),
-  STOP_MARGIN_MS: z.coerce.number().int().nonnegative().default(120_000),
-  /** JSON `{"churn":{"score","decile"},"repurchase":{…},"scoredAt"}`; default churn_propensity, … */
-  SEGMENT_TRAIT_NAMES: z
-    .string()
-    .transform((json) => traitNamesSchema.parse(JSON.parse(json)))
-    .optional(),
-});
 const input = propensityScoresReady.schema.extend({ cursor: syncCursorSchema.optional() });
 
 export interface PushScoresOutput {
@@ -56,7 +38,7 @@ export async function handler(
   event: unknown,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<PushScoresOutput> {
-  const config = env.parse(process.env);
+  const config = segmentSyncEnv.parse(process.env);
   const { cursor, ...detail } = input.parse(event);
   const foreign = detail.scores.find((score) => score.location.bucket !== config.SCORES_BUCKET_NAME);
   if (foreign)
