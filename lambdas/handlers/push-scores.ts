@@ -7,6 +7,7 @@ import { ObjectStoreKeptBatches } from '../adapters/object-store-kept-batches';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { objectStoreScoreSource } from '../adapters/score-sources';
 import { SegmentHttpSink } from '../adapters/segment-http-sink';
+import { invalidRowsReport } from '../adapters/invalid-rows-report';
 import { segmentSyncEnv } from '../adapters/segment-sync-env';
 import { writeKeyReader } from '../adapters/segment-write-key';
 import { UserFacingError } from '../core/errors';
@@ -57,6 +58,12 @@ export async function handler(
     requestsPerSecond: config.SEGMENT_REQUESTS_PER_SECOND,
     onRetry: (retry) => logger.debug('retrying a Segment batch', retry),
   });
+  const keptPrefix = ObjectStoreKeptBatches.prefixOf(detail.run);
+  // One report per invocation, next to the kept batches: failed/<run>/invalid-rows-<file>-<line>.csv.
+  const report = invalidRowsReport(
+    keptStore,
+    `${keptPrefix}invalid-rows-${cursor?.source ?? 0}-${cursor?.line ?? 0}.csv`,
+  );
   logger.info('pushing scores to Segment', {
     run: detail.run,
     files: detail.scores.length,
@@ -73,8 +80,10 @@ export async function handler(
     window: config.SEGMENT_CONCURRENCY * 2,
     shouldStop: () => context.getRemainingTimeInMillis() < config.STOP_MARGIN_MS,
     ...(cursor ? { cursor } : {}),
+    onInvalidRow: (row) => report.add(row),
     ...(config.SEGMENT_TRAIT_NAMES ? { traitNames: config.SEGMENT_TRAIT_NAMES } : {}),
   });
+  const reportKey = await report.close();
   const { done, counts, invalidRows } = result;
   const invalidRowSamples = result.invalidRowSamples.slice(0, 20);
   if (invalidRows > 0)
@@ -82,11 +91,12 @@ export async function handler(
       run: detail.run,
       invalidRows,
       samples: invalidRowSamples,
+      report: reportKey,
     });
   logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });
   const replayPrefix = {
     bucket: config.SCORES_BUCKET_NAME,
-    key: `${config.KEPT_BATCHES_PREFIX}${ObjectStoreKeptBatches.prefixOf(detail.run)}`,
+    key: `${config.KEPT_BATCHES_PREFIX}${keptPrefix}`,
   };
   const next = result.cursor ? { next: { ...detail, cursor: result.cursor } } : {};
   return { run: detail.run, done, counts, invalidRows, invalidRowSamples, replayPrefix, ...next };

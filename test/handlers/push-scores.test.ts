@@ -98,6 +98,41 @@ describe('the push-scores handler', () => {
     });
   });
 
+  it('writes every unreadable score row to a row-level report next to the kept batches', async () => {
+    // Prepare
+    await useSink();
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.4\nc2,high\n,0.3\n' });
+    const puts: { key: string; body: string }[] = [];
+    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: Uint8Array | string }) => {
+      puts.push({ key: input.Key, body: Buffer.from(input.Body).toString('utf8') });
+      return {};
+    });
+
+    // Act
+    const output = await handler(detail(['churn']), plenty);
+
+    // Assess
+    expect(output).toMatchObject({ invalidRows: 2, counts: { sent: 1 } });
+    const report = puts.find((p) => p.key === 'failed/run-42/invalid-rows-0-0.csv');
+    expect(report?.body.trim().split('\n')).toEqual([
+      'source,line,reason',
+      expect.stringMatching(/^s3:\/\/.*churn\.csv,3,.*high/),
+      expect.stringMatching(/^s3:\/\/.*churn\.csv,4,/),
+    ]);
+  });
+
+  it('writes no report when every row was readable', async () => {
+    // Prepare
+    await useSink();
+    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+
+    // Act
+    await handler(detail(['churn']), plenty);
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('writes the trait names configured in SEGMENT_TRAIT_NAMES', async () => {
     // Prepare
     const target = await useSink({ keepEvents: true });

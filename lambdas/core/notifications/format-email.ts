@@ -125,7 +125,7 @@ function segmentSyncSucceeded(d: DetailOf<typeof EVENTS.segmentSyncSucceeded>): 
       '',
       `Events: ${syncCounts(d.counts)}.`,
       d.invalidRows > 0 &&
-        `${plural(d.invalidRows, 'score row')} could not be read and were not sent; the sync logs list examples with their line numbers.`,
+        `${plural(d.invalidRows, 'score row')} could not be read and were not sent; each is listed with its line number and reason in ${d.replayPrefix ? s3Uri(d.replayPrefix) : 'failed/<run>/'}invalid-rows-*.csv.`,
       kept > 0 &&
         d.replayPrefix &&
         `Kept for replay: ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
@@ -144,7 +144,8 @@ function segmentSyncFailed(d: DetailOf<typeof EVENTS.segmentSyncFailed>): Email 
       '',
       `Reason: ${d.reason}${d.failure ? ` ${describeStepFailure(d.failure.error, d.failure.cause)}` : ''}`,
       d.counts && `Events: ${syncCounts(d.counts)}.`,
-      d.invalidRows > 0 && `${plural(d.invalidRows, 'score row')} could not be read and were not sent.`,
+      d.invalidRows > 0 &&
+        `${plural(d.invalidRows, 'score row')} could not be read and were not sent; see ${d.replayPrefix ? s3Uri(d.replayPrefix) : 'failed/<run>/'}invalid-rows-*.csv.`,
       d.replayPrefix &&
         `Nothing is lost: the failed batches are kept in ${s3Uri(d.replayPrefix)}. Re-send them with: cdp replay ${s3Uri(d.replayPrefix)}`,
       FOOTER,
