@@ -35,7 +35,7 @@ export function describeStepFailure(error: string | undefined, cause: string | u
   if (error === 'UserFacingError' && message) return message;
   if (error === 'States.Timeout') return 'A step of the workflow ran out of time.';
   if (error === 'States.DataLimitExceeded') {
-    return "The job has too many queries to pass between workflow steps (Step Functions' 256 KB limit). Split the job's queries over several input files: each becomes a part, built and reported separately.";
+    return "The job has too many queries to pass between workflow steps (Step Functions' 256 KB limit, about 800 audiences). Split its queries over several batch segment jobs.";
   }
   return `The workflow stopped on ${error ?? 'an unknown error'}. The details are in the execution history and the Lambda logs.`;
 }

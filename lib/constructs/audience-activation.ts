@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
-import { CdpWorkflow } from './cdp-workflow';
+import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import { PinpointImports } from './pinpoint-imports';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
@@ -109,12 +109,19 @@ export class AudienceActivation extends Construct {
     }
 
     // --- the workflow -------------------------------------------------------------------
-    const invoke = (name: string, fn: CdpFunction, payload: sfn.TaskInput, resultPath: string) =>
+    const invoke = (
+      name: string,
+      fn: CdpFunction,
+      payload: sfn.TaskInput,
+      resultPath: string,
+      outputPath?: string,
+    ) =>
       new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payload,
         payloadResponseOnly: true,
         resultPath,
+        ...(outputPath ? { outputPath } : {}),
         retryOnServiceExceptions: true,
       });
 
@@ -142,6 +149,8 @@ export class AudienceActivation extends Construct {
         build: sfn.JsonPath.objectAt('$.build'),
         imports: sfn.JsonPath.objectAt('$.imports'),
       }),
+      // From here on the state is only the event: the audiences and import results can be large.
+      '$.outcome',
       '$.outcome',
     );
     const failureOutcome = invoke(
@@ -149,14 +158,15 @@ export class AudienceActivation extends Construct {
       outcomeFunction,
       sfn.TaskInput.fromObject({ ...runContext, failure: sfn.JsonPath.objectAt('$.failure') }),
       '$.outcome',
+      '$.outcome',
     );
     const emit = tasks.EventBridgePutEvents.jsonPath(this, 'Publish outcome', {
       entries: [
         {
           eventBus: props.eventBus.bus,
           source: EVENT_SOURCE,
-          detailType: sfn.JsonPath.stringAt('$.outcome.detailType'),
-          detail: sfn.TaskInput.fromJsonPathAt('$.outcome.detail'),
+          detailType: sfn.JsonPath.stringAt('$.detailType'),
+          detail: sfn.TaskInput.fromJsonPathAt('$.detail'),
         },
       ],
       resultPath: sfn.JsonPath.DISCARD,
@@ -166,14 +176,14 @@ export class AudienceActivation extends Construct {
     failureOutcome.next(emit);
     emit.next(new sfn.Succeed(this, 'Reported'));
 
-    build.addCatch(failureOutcome, { resultPath: '$.failure' });
+    catchEvery(build, failureOutcome, '$.failure');
     // If the outcome itself cannot be decided, the execution fails and the failed-execution alarm emails.
     const unknown = new sfn.Fail(this, 'Outcome unknown', {
       error: 'OutcomeUnknown',
       cause: 'The outcome step failed; see its logs.',
     });
-    outcome.addCatch(unknown);
-    failureOutcome.addCatch(unknown);
+    catchEvery(outcome, unknown, '$.failure');
+    catchEvery(failureOutcome, unknown, '$.failure');
 
     // A job with several `.out` parts is built part by part in parallel (Distributed Map), then merged.
     // The item ({jobName, output, part}) is the whole payload.
@@ -202,8 +212,12 @@ export class AudienceActivation extends Construct {
       }),
       '$.build',
     );
-    fanOut.addCatch(failureOutcome, { resultPath: '$.failure' });
-    merge.addCatch(failureOutcome, { resultPath: '$.failure' });
+    // The parts' results are in $.build now; keep them out of the rest of the run.
+    const dropParts = new sfn.Pass(this, 'Drop parts', {
+      parameters: { detail: sfn.JsonPath.objectAt('$.detail'), build: sfn.JsonPath.objectAt('$.build') },
+    });
+    catchEvery(fanOut, failureOutcome, '$.failure');
+    catchEvery(merge, failureOutcome, '$.failure');
 
     let activate: sfn.IChainable;
     if (destination === 'pinpoint' && this.applicationId && this.importRole) {
@@ -214,7 +228,7 @@ export class AudienceActivation extends Construct {
       });
       this.importJobsArn = pinpointImports.importJobsArn;
       const imports = pinpointImports.map;
-      imports.addCatch(failureOutcome, { resultPath: '$.failure' });
+      catchEvery(imports, failureOutcome, '$.failure');
       activate = imports.next(outcome);
     } else {
       activate = new sfn.Pass(this, 'No imports', {
@@ -224,7 +238,7 @@ export class AudienceActivation extends Construct {
     }
     const definition = build.next(
       new sfn.Choice(this, 'Several parts?')
-        .when(sfn.Condition.isPresent('$.build.fanOut'), fanOut.next(merge).next(activate))
+        .when(sfn.Condition.isPresent('$.build.fanOut'), fanOut.next(merge).next(dropParts).next(activate))
         .otherwise(activate),
     );
 

@@ -85,3 +85,16 @@ export class CdpWorkflow extends sfn.StateMachine {
     props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
   }
 }
+
+/**
+ * Catches every error of a state into `handler`, with the error at `resultPath`. States.ALL does
+ * not match States.DataLimitExceeded (a result over 256 KB), so that one is named first.
+ */
+export function catchEvery(
+  state: { addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown },
+  handler: sfn.IChainable,
+  resultPath: string,
+): void {
+  state.addCatch(handler, { errors: ['States.DataLimitExceeded'], resultPath });
+  state.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath });
+}

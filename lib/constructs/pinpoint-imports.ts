@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { catchEvery } from './cdp-workflow';
 
 // Pinpoint runs at most two import jobs at once per account (endpoint import quotas); the map
 // starts no more than that, and a refused start waits and retries instead of failing.
@@ -27,7 +28,7 @@ export interface PinpointImportsProps {
  */
 export class PinpointImports extends Construct {
   /** The Map state over `$.build.audiences`; its result (`$.imports`) is one outcome per audience. */
-  readonly map: sfn.Map;
+  readonly map: sfn.DistributedMap;
   /** Import job ARNs, known only at run time (for the cdk-nag acknowledgement). */
   readonly importJobsArn: string;
 
@@ -90,9 +91,9 @@ export class PinpointImports extends Construct {
       parameters: { ApplicationId: applicationId, JobId: sfn.JsonPath.stringAt('$.job.jobId') },
       iamResources: [importJobsArn],
       iamAction: 'mobiletargeting:GetImportJob',
+      // Only JobStatus is sure to be there while a job runs; the segment ID is read once it completed.
       resultSelector: {
         status: sfn.JsonPath.stringAt('$.ImportJobResponse.JobStatus'),
-        segmentId: sfn.JsonPath.stringAt('$.ImportJobResponse.Definition.SegmentId'),
         response: sfn.JsonPath.objectAt('$.ImportJobResponse'),
       },
       resultPath: '$.status',
@@ -112,7 +113,7 @@ export class PinpointImports extends Construct {
       parameters: {
         name: sfn.JsonPath.stringAt('$.audience.name'),
         outcome: 'COMPLETED',
-        segmentId: sfn.JsonPath.stringAt('$.status.segmentId'),
+        segmentId: sfn.JsonPath.stringAt('$.status.response.Definition.SegmentId'),
       },
     });
     const failed = new sfn.Pass(this, 'Import failed', {
@@ -138,8 +139,8 @@ export class PinpointImports extends Construct {
         cause: sfn.JsonPath.stringAt('$.error.Cause'),
       },
     });
-    start.addCatch(refused, { resultPath: '$.error' });
-    poll.addCatch(refused, { resultPath: '$.error' });
+    catchEvery(start, refused, '$.error');
+    catchEvery(poll, refused, '$.error');
 
     const decide = new sfn.Choice(this, 'Import done?')
       .when(sfn.Condition.stringEquals('$.status.status', 'COMPLETED'), completed)
@@ -147,7 +148,9 @@ export class PinpointImports extends Construct {
       .when(sfn.Condition.numberGreaterThanEquals('$.polls.value', MAX_IMPORT_POLLS), timedOut)
       .otherwise(wait);
 
-    const map = sfn.Map.jsonPath(this, 'Import each audience', {
+    // A Distributed Map: each import polls in a child execution of its own, so a job with many
+    // audiences never reaches the 25,000-event history limit of one Standard execution.
+    const map = new sfn.DistributedMap(this, 'Import each audience', {
       itemsPath: '$.build.audiences',
       maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
       itemSelector: { audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'), polls: { value: 0 } },

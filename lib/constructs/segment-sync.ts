@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
 import { CdpFunction } from './cdp-function';
-import { CdpWorkflow } from './cdp-workflow';
+import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
@@ -174,7 +174,7 @@ export class SegmentSync extends Construct {
       resultPath: '$.failure',
     }).next(crashed);
 
-    push.addCatch(crashed, { resultPath: '$.failure' });
+    catchEvery(push, crashed, '$.failure');
     const decide = new sfn.Choice(this, 'Run done?')
       .when(
         sfn.Condition.and(

@@ -41,6 +41,15 @@ describe.each([
     expect(uncaught.map(([name]) => name)).toEqual([]);
   });
 
+  it('catches a result over 256 KB wherever it catches everything (States.ALL does not match it)', () => {
+    const missing = states.filter(
+      ([, s]) =>
+        s.Catch?.some((c: { ErrorEquals: string[] }) => c.ErrorEquals.includes('States.ALL')) &&
+        !s.Catch.some((c: { ErrorEquals: string[] }) => c.ErrorEquals.includes('States.DataLimitExceeded')),
+    );
+    expect(missing.map(([name]) => name)).toEqual([]);
+  });
+
   it('retries every task on transient errors', () => {
     const unretried = states.filter(([, s]) => s.Type === 'Task' && !(s.Retry?.length > 0));
     expect(unretried.map(([name]) => name)).toEqual([]);

@@ -1,5 +1,5 @@
 import { causeMessage, describeStepFailure } from '../errors';
-import { EVENTS, MAX_AUDIENCES_IN_EVENT, type DetailOf } from '../events/catalog';
+import { EVENTS, MAX_AUDIENCES_IN_EVENT, MAX_FAILURES_IN_EVENT, type DetailOf } from '../events/catalog';
 
 /** What the build step reported for one audience (a subset of the manifest entry). */
 export interface BuiltAudience {
@@ -91,7 +91,15 @@ export function activationOutcome(run: ActivationRun): ActivationEvent {
     const reason = describeError(run.failure?.Error, run.failure?.Cause);
     return {
       detailType: EVENTS.audienceImportFailed.detailType,
-      detail: { jobName: run.jobName, destination: run.destination, reason, failures: [], imported: [] },
+      detail: {
+        jobName: run.jobName,
+        destination: run.destination,
+        reason,
+        failures: [],
+        moreFailures: 0,
+        imported: [],
+        moreImported: 0,
+      },
     };
   }
 
@@ -132,13 +140,16 @@ export function activationOutcome(run: ActivationRun): ActivationEvent {
         destination: run.destination,
         reason: `The job output held no usable audience (${build.skippedLines} lines skipped). The manifest s3://${build.manifest.bucket}/${build.manifest.key} lists each line and its reason.`,
         failures: [],
+        moreFailures: 0,
         imported: [],
+        moreImported: 0,
       },
     };
   }
 
   if (failures.length > 0) {
     const failed = new Set(failures.map((f) => f.audience));
+    const imported = summaries.filter((s) => !failed.has(s.name));
     const distinct = [...new Set(failures.map((f) => f.reason))];
     return {
       detailType: EVENTS.audienceImportFailed.detailType,
@@ -149,8 +160,11 @@ export function activationOutcome(run: ActivationRun): ActivationEvent {
           distinct.length === 1
             ? `${failures.length} of ${build.audiences.length} audiences failed: ${distinct[0]}`
             : `${failures.length} of ${build.audiences.length} audiences failed; the reason of each is below.`,
-        failures,
-        imported: summaries.filter((s) => !failed.has(s.name)),
+        // Capped, like the success event, to stay far under EventBridge's and Step Functions' 256 KB.
+        failures: failures.slice(0, MAX_FAILURES_IN_EVENT),
+        moreFailures: Math.max(0, failures.length - MAX_FAILURES_IN_EVENT),
+        imported: imported.slice(0, MAX_AUDIENCES_IN_EVENT),
+        moreImported: Math.max(0, imported.length - MAX_AUDIENCES_IN_EVENT),
       },
     };
   }

@@ -43,6 +43,8 @@ const audienceSummary = z.object({
 
 /** EventBridge entries are capped at 256 KB; an audience summary is about 300 bytes. */
 export const MAX_AUDIENCES_IN_EVENT = 200;
+/** A failure carries a reason of up to a few hundred bytes. */
+export const MAX_FAILURES_IN_EVENT = 50;
 
 export const audiencesImported = {
   detailType: 'Audiences Imported',
@@ -71,7 +73,10 @@ export const audienceImportFailed = {
     destination: z.enum(['pinpoint', 's3', 'connect-customer-profiles']).optional(),
     reason: z.string(),
     failures: z.array(z.object({ audience: z.string(), reason: z.string() })).default([]),
+    /** Failed audiences left out of `failures` (the manifest and the execution history list them). */
+    moreFailures: count.default(0),
     imported: z.array(audienceSummary).default([]),
+    moreImported: count.default(0),
   }),
 } as const;
 

@@ -87,11 +87,12 @@ function audienceImportFailed(d: DetailOf<typeof EVENTS.audienceImportFailed>): 
       `Reason: ${d.reason}`,
       d.failures.length > 0 && '',
       ...d.failures.map((f) => `* ${f.audience}: ${f.reason}`),
+      d.moreFailures > 0 && `… and ${plural(d.moreFailures, 'more failed audience')}.`,
       d.imported.length > 0 && '',
       d.imported.length > 0 &&
-        `Imported anyway: ${d.imported.map((a) => `${a.name} (${n(a.size)} users)`).join(', ')}.`,
+        `Imported anyway: ${d.imported.map((a) => `${a.name} (${n(a.size)} users)`).join(', ')}${d.moreImported > 0 ? ` and ${plural(d.moreImported, 'more')}` : ''}.`,
       '',
-      'Next step: fix the reason above, then replay the "Batch Segment Job State Change" event from the event bus archive. The audience files are rewritten in place, so a replay never duplicates them.',
+      'Next step: fix the reason above, then replay the "Batch Segment Job State Change" event from the event bus archive. The audience files are rewritten in place; in Pinpoint, a replay imports every audience again as a new segment, so delete the segments listed as imported above first, or keep the older ones.',
       FOOTER,
     ),
   };

@@ -22,6 +22,29 @@ describe('HashLog', () => {
   });
 });
 
+describe('HashLog memory reuse', () => {
+  it('gives exact results when a log reuses the memory of a previous one and partitions are skewed', () => {
+    // Prepare: one partition (top byte 0x7f) gets 3,000 hashes, so it spans blocks and the log grows.
+    const first = new HashLog();
+    for (let i = 1; i <= 20_000; i++) first.append(i, (0x7f << 24) | i);
+    first.findRepeats();
+    const second = new HashLog();
+    for (let i = 1; i <= 3_000; i++) second.append(i, (0x7f << 24) | i);
+    for (let i = 1; i <= 500; i++) second.append(-i, i << 8);
+    second.append(2_999, (0x7f << 24) | 2_999);
+    second.append(-7, 7 << 8);
+
+    // Act
+    const repeats = second.findRepeats();
+
+    // Assess
+    expect(repeats.extra).toBe(2);
+    expect(repeats.hashes.has(2_999, (0x7f << 24) | 2_999)).toBe(true);
+    expect(repeats.hashes.has(-7, 7 << 8)).toBe(true);
+    expect(repeats.hashes.has(1, (0x7f << 24) | 1)).toBe(false);
+  });
+});
+
 describe('RepeatFilter', () => {
   it('refuses a repeat at once while the list is small', () => {
     // Prepare

@@ -68,6 +68,26 @@ describe('activationOutcome', () => {
     expect(JSON.stringify(event.detail).length).toBeLessThan(256 * 1024);
   });
 
+  it('caps the failure list and counts the rest, so a mass failure still fits in one event', () => {
+    const many = Array.from({ length: 600 }, (_, i) => ({ ...build.audiences[0]!, name: `a${i}` }));
+    const refused = many.map((a) => ({
+      name: a.name,
+      outcome: 'FAILED' as const,
+      error: 'Pinpoint.ForbiddenException',
+    }));
+
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      build: { ...build, audiences: many },
+      imports: refused,
+    });
+
+    expect(event.detail).toMatchObject({ moreFailures: 550, moreImported: 0 });
+    expect((event.detail as { failures: unknown[] }).failures).toHaveLength(50);
+    expect(JSON.stringify(event.detail).length).toBeLessThan(64 * 1024);
+  });
+
   it('reports the files alone for the s3 destination', () => {
     const event = activationOutcome({ ...base, destination: 's3', build, imports: [] });
 
@@ -155,7 +175,7 @@ describe('describeError', () => {
         'States.DataLimitExceeded',
         'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
       ),
-    ).toContain('Split the job');
+    ).toContain('Split its queries over several batch segment jobs');
   });
 
   it('keeps an internal error generic, with no stack trace', () => {
