@@ -46,6 +46,11 @@ export interface SegmentHttpSinkOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => Date;
+  /**
+   * Asked before each retry wait: true keeps the batch for replay instead of waiting. The Lambda
+   * says true when the wait (plus one more request) would run past its time limit.
+   */
+  readonly mustGiveUp?: (delayMs: number) => boolean;
   /** Told of every retry, for logs and counters. */
   readonly onRetry?: (retry: { batchId: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -144,6 +149,13 @@ export class SegmentHttpSink implements TraitSink {
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
             if (!(error instanceof RetryableAttempt) || retriesLeft === 0) return;
             const delayMs = error.verdict.retryAfterMs ?? backoffDelay(attemptNumber, this.policy, random);
+            if (this.options.mustGiveUp?.(delayMs)) {
+              // Thrown from here, p-retry stops and rejects with it: the batch is kept, not lost.
+              throw new GiveUp(
+                `${error.verdict.reason}; no time left in this run to wait ${Math.ceil(delayMs / 1000)} s and retry`,
+                error.verdict.status,
+              );
+            }
             this.options.onRetry?.({
               batchId: batch.id,
               attempt: attemptNumber,

@@ -57,6 +57,8 @@ export async function handler(
     concurrency: config.SEGMENT_CONCURRENCY,
     requestsPerSecond: config.SEGMENT_REQUESTS_PER_SECOND,
     onRetry: (retry) => logger.debug('retrying a Segment batch', retry),
+    // Never wait past the point where this invocation could still finish and hand back its cursor.
+    mustGiveUp: (delayMs) => context.getRemainingTimeInMillis() - delayMs < config.STOP_MARGIN_MS / 2,
   });
   const keptPrefix = ObjectStoreKeptBatches.prefixOf(detail.run);
   // One report per invocation, next to the kept batches: failed/<run>/invalid-rows-<file>-<line>.csv.

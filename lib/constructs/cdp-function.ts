@@ -4,6 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 
@@ -23,6 +24,8 @@ export interface CdpFunctionProps {
   readonly description?: string;
   /** What happens to the log group on stack deletion. */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Where an asynchronous invocation goes after its retries failed (EventBridge targets). */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -51,6 +54,7 @@ export class CdpFunction extends nodejs.NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description,
       logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'cdp-audiences',

@@ -70,6 +70,9 @@ export class Notifications extends Construct {
       handler: 'notify',
       description: 'Turns cdp-audiences events into readable emails',
       environment: { TOPIC_ARN: this.topic.topicArn },
+      // The rule's dead-letter queue takes events EventBridge could not hand over; this one takes
+      // those the function itself failed on (SNS or KMS refusing), so no outcome email is lost.
+      deadLetterQueue: this.deadLetterQueue,
       logRemovalPolicy: props.removalPolicy,
     });
     // Publishing to an encrypted topic needs exactly these two key actions (no wildcard).
@@ -103,7 +106,8 @@ export class Notifications extends Construct {
   /** Emails when a workflow execution fails, times out or is aborted. */
   alarmOnFailedExecutions(id: string, stateMachine: sfn.StateMachine, description: string): cloudwatch.Alarm {
     const failed = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut + aborted',
+      // A period without executions has no data point; FILL keeps the sum defined.
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
       usingMetrics: {
         failed: stateMachine.metricFailed(),
         timedOut: stateMachine.metricTimedOut(),

@@ -108,8 +108,8 @@ describe('build-audiences handler', () => {
     })) as BuildResult;
 
     expect(result.audiences[0]!.name).toContain('weekly-b-json');
-    expect(result.audiences[0]!.importKey).toMatch(/^audiences\/weekly\/weekly-b-json\//);
-    expect(result.manifest.key).toMatch(/^audiences\/weekly\/weekly-b-json\/manifest\.json$/);
+    expect(result.audiences[0]!.importKey).toMatch(/^audiences\/weekly\/weekly-b-json-[0-9a-f]{6}\//);
+    expect(result.manifest.key).toMatch(/^audiences\/weekly\/weekly-b-json-[0-9a-f]{6}\/manifest\.json$/);
   });
 
   it('merges the parts into one result and writes an index of their manifests', async () => {

@@ -61,12 +61,9 @@ export const PINPOINT_END_OF_SUPPORT =
 export function describeError(error: string | undefined, cause: string | undefined): string {
   const message = causeMessage(cause);
   const name = error ?? 'UnknownError';
-  if (
-    /Pinpoint\.(Forbidden|NotFound|MethodNotAllowed|AccessDenied)|end of support|no longer (available|supported)/i.test(
-      `${name} ${message}`,
-    )
-  ) {
-    return PINPOINT_END_OF_SUPPORT;
+  if (/end of support|no longer (available|supported)/i.test(message ?? '')) return PINPOINT_END_OF_SUPPORT;
+  if (/Pinpoint\.(Forbidden|NotFound|MethodNotAllowed|AccessDenied)/.test(name)) {
+    return `Pinpoint refused the request (${name}${message ? `: ${message}` : ''}). Check that pinpointApplicationId names an existing project in this region. If it does, the likely cause is the end of support: ${PINPOINT_END_OF_SUPPORT}`;
   }
   if (name === 'Pinpoint.TooManyRequestsException') {
     return 'Pinpoint kept refusing new imports because its concurrent import jobs were busy (two per account by default), even after waiting. Retry later, or ask AWS Support for a higher import job quota.';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../../adapters/object-store';
 import { buildAudiences, objectStoreSink } from '../activation';
 import { UserFacingError } from '../errors';
@@ -31,11 +32,13 @@ export async function buildPart(
   target: JobTarget,
   ofMany: boolean,
 ): Promise<BuildResult & { totals: { lines: number; audiences: number; skippedLines: number } }> {
-  const partName = source.key
+  // Readable, and unique: `a.b.out` and `a-b.out` clean up alike, so a short hash of the key follows.
+  const cleaned = source.key
     .split('/')
     .pop()!
     .replace(/\.out$/, '')
     .replace(/[^A-Za-z0-9_-]/g, '-');
+  const partName = `${cleaned}-${createHash('sha256').update(source.key).digest('hex').slice(0, 6)}`;
   const partJob = ofMany ? `${jobName}-${partName}` : jobName;
   const root = `${target.prefix}${jobName}/${ofMany ? `${partJob}/` : ''}`;
   const manifest = await buildAudiences(

@@ -177,6 +177,27 @@ describe('SegmentHttpSink', () => {
     expect(waits).toHaveLength(2);
   });
 
+  it('keeps the batch instead of waiting when the run has no time left for the wait', async () => {
+    // Prepare
+    const asked: number[] = [];
+    const { sink, requests, waits } = sinkAnswering([{ status: 429, headers: { 'retry-after': '30' } }], {
+      mustGiveUp: (delayMs: number) => {
+        asked.push(delayMs);
+        return true;
+      },
+    });
+
+    // Act
+    const outcome = await sink.send(batchOf(1));
+
+    // Assess
+    expect(outcome).toMatchObject({ delivered: false, attempts: 1, status: 429 });
+    expect((outcome as { reason: string }).reason).toContain('no time left in this run to wait 30 s');
+    expect(asked).toEqual([30_000]);
+    expect(requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
   it('gives up a 429 that asks to wait longer than allowed instead of stalling the run', async () => {
     // Prepare
     const { sink, requests } = sinkAnswering([{ status: 429, headers: { 'retry-after': '3600' } }]);

@@ -161,13 +161,22 @@ describe('activationOutcome', () => {
 });
 
 describe('describeError', () => {
-  it.each([
-    ['Pinpoint.ForbiddenException', 'Access denied'],
-    ['Pinpoint.NotFoundException', 'Resource not found'],
-    ['Pinpoint.BadRequestException', 'Amazon Pinpoint has reached end of support'],
-  ])('explains the end of support when Pinpoint refuses with %s', (error, cause) => {
-    expect(describeError(error, cause)).toBe(PINPOINT_END_OF_SUPPORT);
+  it('explains the end of support when Pinpoint says so', () => {
+    expect(describeError('Pinpoint.BadRequestException', 'Amazon Pinpoint has reached end of support')).toBe(
+      PINPOINT_END_OF_SUPPORT,
+    );
   });
+
+  it.each(['Pinpoint.ForbiddenException', 'Pinpoint.NotFoundException'])(
+    'names both a wrong project and the end of support when Pinpoint refuses with %s',
+    (error) => {
+      const text = describeError(error, 'Resource not found');
+
+      expect(text).toContain(`Pinpoint refused the request (${error}: Resource not found)`);
+      expect(text).toContain('Check that pinpointApplicationId names an existing project');
+      expect(text).toContain(PINPOINT_END_OF_SUPPORT);
+    },
+  );
 
   it('explains a job too large to pass between steps and how to split it', () => {
     expect(

@@ -62,6 +62,27 @@ describe('building a job from its output parts', () => {
     expect(index.manifests.map((m: { key: string }) => m.key)).toEqual([a.manifest.key, b.manifest.key]);
   });
 
+  it('keeps parts apart whose file names differ only in punctuation', async () => {
+    await store.put('segments/job/a.b.out', line('q', ['u1']) + '\n');
+    await store.put('segments/job/a-b.out', line('q', ['u2']) + '\n');
+
+    const one = await buildPart(
+      'job',
+      { store, bucket: 'trusted', key: 'segments/job/a.b.out' },
+      target,
+      true,
+    );
+    const two = await buildPart(
+      'job',
+      { store, bucket: 'trusted', key: 'segments/job/a-b.out' },
+      target,
+      true,
+    );
+
+    expect(one.audiences[0]!.importKey).not.toBe(two.audiences[0]!.importKey);
+    expect(one.manifest.key).not.toBe(two.manifest.key);
+  });
+
   it('says where it looked when the job wrote no .out file', async () => {
     await expect(outputParts(store, 'trusted', 'segments/none/')).rejects.toThrow(
       'no .out file under s3://trusted/segments/none/',

@@ -73,7 +73,7 @@ describe('Notifications', () => {
     });
   });
 
-  it('lets the formatter publish to its topic and nothing else', () => {
+  it('lets the formatter publish to its topic and dead-letter what it fails on, nothing else', () => {
     const { template } = buildApp();
 
     const policies = template.findResources('AWS::IAM::Policy', {
@@ -91,7 +91,18 @@ describe('Notifications', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'sns:Publish',
+      'sqs:SendMessage',
     ]);
+  });
+
+  it('sends events the formatter failed on to the dead-letter queue', () => {
+    const { template } = buildApp();
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsDeadLetters'), 'Arn'] },
+      },
+    });
   });
 
   it('runs the formatter on Node.js 24 on arm64', () => {
