@@ -156,7 +156,14 @@ export class AudienceActivation extends Construct {
     const failureOutcome = invoke(
       'Describe failure',
       outcomeFunction,
-      sfn.TaskInput.fromObject({ ...runContext, failure: sfn.JsonPath.objectAt('$.failure') }),
+      // The event as it came: on this path it may lack the fields the other steps rely on.
+      sfn.TaskInput.fromObject({
+        event: sfn.JsonPath.objectAt('$.detail'),
+        destination,
+        region,
+        ...(this.applicationId ? { applicationId: this.applicationId } : {}),
+        failure: sfn.JsonPath.objectAt('$.failure'),
+      }),
       '$.outcome',
       '$.outcome',
     );
@@ -236,7 +243,27 @@ export class AudienceActivation extends Construct {
         resultPath: '$.imports',
       }).next(outcome);
     }
-    const definition = build.next(
+    // A hand-written event without these fields would stop the run with an uncatchable
+    // States.Runtime error; check them first so the sender gets an email that says what is missing.
+    const invalidEvent = new sfn.Pass(this, 'Invalid event', {
+      parameters: {
+        Error: 'UserFacingError',
+        Cause: JSON.stringify({
+          errorMessage:
+            'The Batch Segment Job State Change event needs detail.jobName (text) and detail.output.bucket and detail.output.key; the schema is in lambdas/core/events/catalog.ts.',
+        }),
+      },
+      resultPath: '$.failure',
+    }).next(failureOutcome);
+    // IsPresent comes first in each And: any other test of a missing field is itself a runtime error.
+    const validEvent = sfn.Condition.and(
+      ...['$.detail.jobName', '$.detail.output.bucket', '$.detail.output.key'].flatMap((path) => [
+        sfn.Condition.isPresent(path),
+        sfn.Condition.isString(path),
+      ]),
+    );
+    const definition = new sfn.Choice(this, 'Valid event?').when(validEvent, build).otherwise(invalidEvent);
+    build.next(
       new sfn.Choice(this, 'Several parts?')
         .when(sfn.Condition.isPresent('$.build.fanOut'), fanOut.next(merge).next(dropParts).next(activate))
         .otherwise(activate),

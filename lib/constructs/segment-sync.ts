@@ -187,9 +187,24 @@ export class SegmentSync extends Construct {
       .when(sfn.Condition.numberGreaterThanEquals('$.invocations', MAX_SYNC_INVOCATIONS - 1), tooLong)
       .otherwise(next.next(push));
 
+    // A hand-written event without a run or scores would stop the run with an uncatchable
+    // States.Runtime error further on; answer it with an email that says what is missing.
+    const invalid = publish('Publish invalid event', EVENTS.segmentSyncFailed.detailType, {
+      run: '(no run in the event)',
+      reason:
+        'The Propensity Scores Ready event needs detail.run (text), detail.scoredAt and detail.scores (a list of {model, location: {bucket, key}}); the schema is in lambdas/core/events/catalog.ts.',
+    }).next(new sfn.Succeed(this, 'Reported invalid event'));
+    const validEvent = sfn.Condition.and(
+      sfn.Condition.isPresent('$.detail.run'),
+      sfn.Condition.isString('$.detail.run'),
+      sfn.Condition.isPresent('$.detail.scores[0]'),
+    );
+    start.next(push).next(decide);
+    const checked = new sfn.Choice(this, 'Valid event?').when(validEvent, start).otherwise(invalid);
+
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {
       name: 'segment-sync',
-      definition: start.next(push).next(decide),
+      definition: checked,
       timeout: Duration.hours(48),
       invokes: [this.pushFunction],
       startOn: { eventBus: props.eventBus, event: EVENTS.propensityScoresReady },

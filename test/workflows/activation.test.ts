@@ -88,32 +88,39 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
   });
 
   async function run(handlers: Record<string, Handler>) {
+    return runWith(jobEvent, handlers);
+  }
+
+  async function runWith(input: object, handlers: Record<string, Handler>) {
     const published: { DetailType: string; Detail: unknown }[] = [];
     const machine = new StateMachine(
       definition as never,
       { validationOptions: { checkPaths: false, checkArn: false } } as never,
     );
-    const execution = machine.run(jobEvent, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          'Build audience files': async () => built,
-          'Decide outcome': (input: never) => decideOutcome(input),
-          'Describe failure': (input: never) => decideOutcome(input),
-          'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
-            published.push(...input.Entries);
-            return { Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 };
+    const execution = machine.run(
+      input as never,
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            'Build audience files': async () => built,
+            'Decide outcome': (input: never) => decideOutcome(input),
+            'Describe failure': (input: never) => decideOutcome(input),
+            'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
+              published.push(...input.Entries);
+              return { Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 };
+            },
+            ...handlers,
           },
-          ...handlers,
+          waitTimeOverrides: { 'Wait for import': 0 },
+          retryIntervalOverrides: {
+            'Start import': 0,
+            'Check import': 0,
+            'Build audience files': 0,
+            'Publish outcome': 0,
+          },
         },
-        waitTimeOverrides: { 'Wait for import': 0 },
-        retryIntervalOverrides: {
-          'Start import': 0,
-          'Check import': 0,
-          'Build audience files': 0,
-          'Publish outcome': 0,
-        },
-      },
-    } as never);
+      } as never,
+    );
     await execution.result;
     expect(published).toHaveLength(1);
     const [event] = published;
@@ -267,6 +274,17 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
 
     expect(received).toEqual([item]);
     expect(result).toEqual(built);
+  });
+
+  it('answers a hand-written event without a job name with an email that says what is missing', async () => {
+    const { detailType, detail } = await runWith(
+      { ...jobEvent, detail: { status: 'ACTIVE', output: jobEvent.detail.output } },
+      {},
+    );
+
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.jobName).toBe('(no job name in the event)');
+    expect(detail.reason).toContain('needs detail.jobName (text)');
   });
 
   it('emails the build error in words, without a stack trace, when the build step fails', async () => {

@@ -32,6 +32,7 @@ describe.each([
     'Publish synced',
     'Publish kept batches',
     'Publish stopped',
+    'Publish invalid event',
   ];
 
   it('catches every other task, so no failure goes unreported', () => {

@@ -33,7 +33,7 @@ describe('segment sync workflow, executed locally', () => {
     definition = definitionOf(buildApp().template, 'SegmentSyncWorkflow');
   });
 
-  async function run(push: Handler) {
+  async function run(push: Handler, input: object = { 'detail-type': 'Propensity Scores Ready', detail }) {
     const published: { DetailType: string; Detail: unknown }[] = [];
     const publish = async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
       published.push(...input.Entries);
@@ -43,16 +43,20 @@ describe('segment sync workflow, executed locally', () => {
       definition as never,
       { validationOptions: { checkPaths: false, checkArn: false } } as never,
     );
-    const execution = machine.run({ 'detail-type': 'Propensity Scores Ready', detail }, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          'Push scores': push,
-          'Publish synced': publish,
-          'Publish kept batches': publish,
-          'Publish stopped': publish,
+    const execution = machine.run(
+      input as never,
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            'Push scores': push,
+            'Publish synced': publish,
+            'Publish kept batches': publish,
+            'Publish stopped': publish,
+            'Publish invalid event': publish,
+          },
         },
-      },
-    } as never);
+      } as never,
+    );
     const outcome = await execution.result.then(
       () => 'succeeded',
       (error: Error) => `failed: ${((error.cause as Error | undefined) ?? error).name}`,
@@ -118,6 +122,26 @@ describe('segment sync workflow, executed locally', () => {
       error: 'UserFacingError',
       cause: 'churn.csv line 4: score "high" is not a number',
     });
+  });
+
+  it('answers a hand-written event without a run with an email that says what is missing', async () => {
+    let pushed = false;
+    const {
+      outcome,
+      detailType,
+      detail: d,
+    } = await run(
+      async () => {
+        pushed = true;
+        return pushed;
+      },
+      { detail: { scores: detail.scores } },
+    );
+
+    expect(outcome).toBe('succeeded');
+    expect(pushed).toBe(false);
+    expect(detailType).toBe(EVENTS.segmentSyncFailed.detailType);
+    expect(d.reason).toContain('needs detail.run (text)');
   });
 
   it('stops a run that never finishes after a bounded number of invocations', async () => {

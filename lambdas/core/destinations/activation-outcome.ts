@@ -33,7 +33,10 @@ export type ImportResult =
 
 /** Everything the workflow knows at its end. */
 export interface ActivationRun {
-  readonly jobName: string;
+  /** The job; on the failure path it is taken from `event`, which may be malformed. */
+  readonly jobName?: string;
+  /** The detail of the event that started the run, as it came. */
+  readonly event?: { readonly jobName?: unknown };
   readonly destination: 'pinpoint' | 's3';
   readonly region: string;
   readonly applicationId?: string;
@@ -82,7 +85,9 @@ function consoleUrl(region: string, applicationId: string, segmentId: string): s
 }
 
 /** Decides what the activation workflow reports: every audience imported, or which failed and why. */
-export function activationOutcome(run: ActivationRun): ActivationEvent {
+export function activationOutcome(given: ActivationRun): ActivationEvent {
+  const eventJob = typeof given.event?.jobName === 'string' ? given.event.jobName : undefined;
+  const run = { ...given, jobName: given.jobName ?? eventJob ?? '(no job name in the event)' };
   const { build } = run;
   if (run.failure || !build) {
     const reason = describeError(run.failure?.Error, run.failure?.Cause);
