@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript scripts run by Node (CI helpers).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+  {
     // Tests drive state machines and handlers with free-form JSON.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
