@@ -81,6 +81,9 @@ class AudienceBuilder implements SegmentLineVisitor {
       name = `${key}--${jobPartOf(this.options.jobName)}`;
     }
     this.names.set(name, { identity, line: head.line });
+    // Pinpoint's "Importing segments" guide: a segment file of user IDs alone is accepted when the
+    // users' endpoints already exist, and the segment then holds every endpoint of each user, so no
+    // per-user API call is needed. A file of endpoint `Id`s names the endpoints themselves.
     const header = this.keyMode === 'endpointId' ? 'Id' : 'User.UserId';
     const percent = this.options.holdoutPercent ?? 0;
     const open = (fileKey: string, fileHeader: string): CsvFile =>
