@@ -4,7 +4,7 @@ import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
+import { acknowledgeWildcardArn } from '../nag';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
@@ -73,20 +73,9 @@ export class AudienceActivation extends Construct {
       },
       logRemovalPolicy: props.removalPolicy,
     });
-    readObjects(this.buildFunction.role!, dataLake, SEGMENTS_PREFIX);
-    this.buildFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        // GetObject: a large audience with repeated users is read back once to drop the repeats.
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
-        resources: [trusted.arnForObjects(`${AUDIENCES_PREFIX}*`)],
-      }),
-    );
-    dataLake.key.grant(this.buildFunction, 'kms:GenerateDataKey');
-    acknowledgeWildcard(
-      this.buildFunction.role!,
-      `Resource::${arnToken(trusted)}/${AUDIENCES_PREFIX}*`,
-      'Writes one file per audience under the audiences/ prefix; the object names are only known at run time.',
-    );
+    dataLake.grantTrustedPrefix(this.buildFunction.role!, SEGMENTS_PREFIX, { list: true, write: false });
+    // Read as well as write: a large audience with repeated users is read back once to drop them.
+    dataLake.grantTrustedPrefix(this.buildFunction.role!, AUDIENCES_PREFIX, { list: false, write: true });
 
     const outcomeFunction = new CdpFunction(this, 'Outcome', {
       handler: 'activation-outcome',
@@ -105,7 +94,7 @@ export class AudienceActivation extends Construct {
         }),
         description: 'Lets Pinpoint read the audience import files, and nothing else',
       });
-      readObjects(this.importRole, dataLake, AUDIENCES_PREFIX);
+      dataLake.grantTrustedPrefix(this.importRole, AUDIENCES_PREFIX, { list: true, write: false });
     }
 
     // --- the workflow -------------------------------------------------------------------
@@ -292,25 +281,4 @@ export class AudienceActivation extends Construct {
       );
     }
   }
-}
-
-/** Lets `role` list and read the objects under one prefix of the trusted zone, and decrypt them. */
-function readObjects(role: iam.IRole, dataLake: DataLake, prefix: string): void {
-  const bucket = dataLake.trusted;
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }),
-  );
-  dataLake.key.grant(role, 'kms:Decrypt');
-  acknowledgeWildcard(
-    role,
-    `Resource::${arnToken(bucket)}/${prefix}*`,
-    `Reads the objects under ${prefix} only; their names are known at run time.`,
-  );
 }

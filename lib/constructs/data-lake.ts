@@ -1,7 +1,17 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard, arnToken } from '../nag';
+
+/** What a role may do under one prefix of the trusted zone. */
+export interface PrefixAccess {
+  /** List the prefix (needed to tell "not found" from "access denied", and to find files). */
+  readonly list: boolean;
+  /** Write (multipart included) as well as read. */
+  readonly write: boolean;
+}
 
 /** Props of the data lake. */
 export interface DataLakeProps {
@@ -100,5 +110,31 @@ export class DataLake extends Construct {
     this.quarantine = zone('Quarantine', {
       lifecycleRules: [abortUploads, { id: 'expire-rejected-rows', expiration: Duration.days(90) }],
     });
+  }
+
+  /**
+   * Lets `role` read, and optionally list and write, the objects under one prefix of the trusted
+   * zone, with the key actions that takes and nothing more.
+   */
+  grantTrustedPrefix(role: iam.IRole, prefix: string, access: PrefixAccess): void {
+    const objects = ['s3:GetObject', ...(access.write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : [])];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: objects, resources: [this.trusted.arnForObjects(`${prefix}*`)] }),
+    );
+    if (access.list) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [this.trusted.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
+    }
+    this.key.grant(role, 'kms:Decrypt', ...(access.write ? ['kms:GenerateDataKey'] : []));
+    acknowledgeWildcard(
+      role,
+      `Resource::${arnToken(this.trusted)}/${prefix}*`,
+      `Objects under ${prefix} are named at run time; the grant stays inside that prefix.`,
+    );
   }
 }

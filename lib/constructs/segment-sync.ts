@@ -1,11 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
-import { acknowledgeWildcard, acknowledgeWildcardArn, arnToken } from '../nag';
+import { acknowledgeWildcardArn } from '../nag';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import type { DataLake } from './data-lake';
@@ -69,33 +68,9 @@ export class SegmentSync extends Construct {
     });
     const role = this.pushFunction.role!;
     writeKey.grantRead(role);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [trusted.arnForObjects(`${SCORES_PREFIX}*`)],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [trusted.arnForObjects(`${FAILED_BATCHES_PREFIX}*`)],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [trusted.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${SCORES_PREFIX}*`, `${FAILED_BATCHES_PREFIX}*`] } },
-      }),
-    );
-    dataLake.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-    for (const prefix of [SCORES_PREFIX, FAILED_BATCHES_PREFIX]) {
-      acknowledgeWildcard(
-        role,
-        `Resource::${arnToken(trusted)}/${prefix}*`,
-        `Score files and kept batches under ${prefix} are named per run, at run time.`,
-      );
-    }
+    dataLake.grantTrustedPrefix(role, SCORES_PREFIX, { list: true, write: false });
+    // Listing lets replay find the kept batches; reading lets it re-send them.
+    dataLake.grantTrustedPrefix(role, FAILED_BATCHES_PREFIX, { list: true, write: true });
     acknowledgeWildcardArn(
       role,
       writeKey.secretArn,
