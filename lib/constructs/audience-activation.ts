@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardArn } from '../nag';
-import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
+import { EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import { PinpointImports } from './pinpoint-imports';
@@ -156,18 +156,12 @@ export class AudienceActivation extends Construct {
       '$.outcome',
       '$.outcome',
     );
-    const emit = tasks.EventBridgePutEvents.jsonPath(this, 'Publish outcome', {
-      entries: [
-        {
-          eventBus: props.eventBus.bus,
-          source: EVENT_SOURCE,
-          detailType: sfn.JsonPath.stringAt('$.detailType'),
-          detail: sfn.TaskInput.fromJsonPathAt('$.detail'),
-        },
-      ],
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    emit.addRetry({ errors: ['EventBridge.EventBridgeException', 'States.TaskFailed'], maxAttempts: 3 });
+    const emit = props.eventBus.publishTask(
+      this,
+      'Publish outcome',
+      sfn.JsonPath.stringAt('$.detailType'),
+      sfn.TaskInput.fromJsonPathAt('$.detail'),
+    );
     outcome.next(emit);
     failureOutcome.next(emit);
     emit.next(new sfn.Succeed(this, 'Reported'));

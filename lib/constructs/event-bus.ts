@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, type EventDefinition } from '../../lambdas/core/events/catalog';
 
@@ -53,5 +55,23 @@ export class EventBus extends Construct {
       eventBus: this.bus,
       eventPattern: EventBus.patternFor(definitions, detail),
     });
+  }
+
+  /**
+   * A workflow state that puts one of our events on this bus, retried on EventBridge errors.
+   * `detailType` may be a JSONPath (`sfn.JsonPath.stringAt`); the state's own result is discarded.
+   */
+  publishTask(
+    scope: Construct,
+    id: string,
+    detailType: string,
+    detail: sfn.TaskInput,
+  ): tasks.EventBridgePutEvents {
+    const task = tasks.EventBridgePutEvents.jsonPath(scope, id, {
+      entries: [{ eventBus: this.bus, source: EVENT_SOURCE, detailType, detail }],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    task.addRetry({ errors: ['EventBridge.EventBridgeException', 'States.TaskFailed'], maxAttempts: 3 });
+    return task;
   }
 }

@@ -3,7 +3,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE, EVENTS } from '../../lambdas/core/events/catalog';
+import { EVENTS } from '../../lambdas/core/events/catalog';
 import { acknowledgeWildcardArn } from '../nag';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
@@ -96,21 +96,8 @@ export class SegmentSync extends Construct {
       },
     });
 
-    const publish = (name: string, detailType: string, detail: Record<string, unknown>) => {
-      const task = tasks.EventBridgePutEvents.jsonPath(this, name, {
-        entries: [
-          {
-            eventBus: props.eventBus.bus,
-            source: EVENT_SOURCE,
-            detailType,
-            detail: sfn.TaskInput.fromObject(detail),
-          },
-        ],
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-      task.addRetry({ errors: ['EventBridge.EventBridgeException', 'States.TaskFailed'], maxAttempts: 3 });
-      return task;
-    };
+    const publish = (name: string, detailType: string, detail: Record<string, unknown>) =>
+      props.eventBus.publishTask(this, name, detailType, sfn.TaskInput.fromObject(detail));
     const outcomeFields = {
       run: sfn.JsonPath.stringAt('$.push.run'),
       counts: sfn.JsonPath.objectAt('$.push.counts'),
