@@ -1,12 +1,10 @@
-import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
 import { MAX_IMPORT_POLLS } from '../../lib/constructs/pinpoint-imports';
 import { buildApp } from '../lib/synth';
-import { definitionOf, itemProcessorOf } from './definition';
+import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
 
 const APP_ID = 'a'.repeat(32);
-type Handler = (input: any) => Promise<unknown>;
 
 const jobEvent = {
   source: 'cdp.audiences',
@@ -33,9 +31,6 @@ const built = {
   audiences: [audience('action', 1000), audience('comedy', 500), audience('drama', 200)],
   skippedLines: 0,
 };
-
-// The Step Functions EventBridge integration accepts Detail as JSON and serializes it itself.
-const parseDetail = (detail: unknown) => (typeof detail === 'string' ? JSON.parse(detail) : detail);
 
 class NamedError extends Error {
   constructor(name: string, message: string) {
@@ -92,39 +87,25 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
   }
 
   async function runWith(input: object, handlers: Record<string, Handler>) {
-    const published: { DetailType: string; Detail: unknown }[] = [];
-    const machine = new StateMachine(
-      definition as never,
-      { validationOptions: { checkPaths: false, checkArn: false } } as never,
-    );
-    const execution = machine.run(
-      input as never,
-      {
-        overrides: {
-          taskResourceLocalHandlers: {
-            'Build audience files': async () => built,
-            'Decide outcome': (input: never) => decideOutcome(input),
-            'Describe failure': (input: never) => decideOutcome(input),
-            'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
-              published.push(...input.Entries);
-              return { Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 };
-            },
-            ...handlers,
-          },
-          waitTimeOverrides: { 'Wait for import': 0 },
-          retryIntervalOverrides: {
-            'Start import': 0,
-            'Check import': 0,
-            'Build audience files': 0,
-            'Publish outcome': 0,
-          },
-        },
-      } as never,
-    );
-    await execution.result;
+    const { outcome, published } = await runLocally(definition, input, {
+      handlers: {
+        'Build audience files': async () => built,
+        'Decide outcome': decideOutcome,
+        'Describe failure': decideOutcome,
+        ...handlers,
+      },
+      publishStates: ['Publish outcome'],
+      waitTimeOverrides: { 'Wait for import': 0 },
+      retryIntervalOverrides: {
+        'Start import': 0,
+        'Check import': 0,
+        'Build audience files': 0,
+        'Publish outcome': 0,
+      },
+    });
+    expect(outcome).toBe('succeeded');
     expect(published).toHaveLength(1);
-    const [event] = published;
-    return { detailType: event!.DetailType, detail: parseDetail(event!.Detail) };
+    return published[0]!;
   }
 
   it('imports every audience of the job and reports each segment with a console link', async () => {
@@ -254,23 +235,14 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
       part: 'segments/weekly-genres/a.out',
     };
     const received: unknown[] = [];
-    const machine = new StateMachine(
-      itemProcessorOf(definition, 'Build each part') as never,
-      {
-        validationOptions: { checkPaths: false, checkArn: false },
-      } as never,
-    );
-
-    const result = await machine.run(item, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          'Build part': async (input: unknown) => {
-            received.push(input);
-            return built;
-          },
+    const { result } = await runLocally(itemProcessorOf(definition, 'Build each part'), item, {
+      handlers: {
+        'Build part': async (input: unknown) => {
+          received.push(input);
+          return built;
         },
       },
-    } as never).result;
+    });
 
     expect(received).toEqual([item]);
     expect(result).toEqual(built);
@@ -304,27 +276,18 @@ describe('activation workflow (s3 destination), executed locally', () => {
   it('reports the audience files without calling Pinpoint', async () => {
     const { template } = buildApp({ audienceDestination: 's3' });
     const definition = definitionOf(template, 'ActivationWorkflow');
-    const published: { DetailType: string; Detail: unknown }[] = [];
 
-    const machine = new StateMachine(
-      definition as never,
-      { validationOptions: { checkPaths: false, checkArn: false } } as never,
-    );
-    await machine.run(jobEvent, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          'Build audience files': async () => built,
-          'Decide outcome': (input: never) => decideOutcome(input),
-          'Publish outcome': async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
-            published.push(...input.Entries);
-            return {};
-          },
-        },
+    const { outcome, published } = await runLocally(definition, jobEvent, {
+      handlers: {
+        'Build audience files': async () => built,
+        'Decide outcome': decideOutcome,
       },
-    } as never).result;
+      publishStates: ['Publish outcome'],
+    });
 
-    expect(published[0]?.DetailType).toBe('Audiences Imported');
-    expect(parseDetail(published[0]!.Detail)).toMatchObject({
+    expect(outcome).toBe('succeeded');
+    expect(published[0]?.detailType).toBe('Audiences Imported');
+    expect(published[0]?.detail).toMatchObject({
       destination: 's3',
       audiences: [{ name: 'action' }, { name: 'comedy' }, { name: 'drama' }],
     });

@@ -1,3 +1,4 @@
+import { StateMachine } from 'aws-local-stepfunctions';
 import type { Template } from 'aws-cdk-lib/assertions';
 
 /**
@@ -33,4 +34,65 @@ export function itemProcessorOf(
   if (!state?.ItemProcessor) throw new Error(`${mapState} is not a Map state`);
   const { ProcessorConfig: _config, ...machine } = state.ItemProcessor;
   return machine;
+}
+
+/** A task stand-in: gets the state's effective input, returns its result or throws its error. */
+export type LocalHandler = (input: any) => Promise<unknown>;
+
+/** An event a publish state would have put on the bus. */
+export interface PublishedEvent {
+  readonly detailType: string;
+  readonly detail: any;
+}
+
+/**
+ * Executes a definition locally (aws-local-stepfunctions) with stand-ins for its tasks. The states
+ * named in `publishStates` record the events they would put on the bus instead of calling AWS.
+ */
+export async function runLocally(
+  definition: Record<string, unknown>,
+  input: object,
+  options: {
+    readonly handlers: Record<string, LocalHandler>;
+    readonly publishStates?: readonly string[];
+    readonly waitTimeOverrides?: Record<string, number>;
+    readonly retryIntervalOverrides?: Record<string, number>;
+  },
+) {
+  const published: PublishedEvent[] = [];
+  const publish: LocalHandler = async (request: { Entries: { DetailType: string; Detail: unknown }[] }) => {
+    // The Step Functions EventBridge integration accepts Detail as JSON and serializes it itself.
+    for (const entry of request.Entries) {
+      const detail = typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail;
+      published.push({ detailType: entry.DetailType, detail });
+    }
+    return { Entries: request.Entries.map((_, i) => ({ EventId: `e-${i}` })), FailedEntryCount: 0 };
+  };
+  const machine = new StateMachine(
+    definition as never,
+    {
+      validationOptions: { checkPaths: false, checkArn: false },
+    } as never,
+  );
+  const execution = machine.run(
+    input as never,
+    {
+      overrides: {
+        taskResourceLocalHandlers: {
+          ...Object.fromEntries((options.publishStates ?? []).map((name) => [name, publish])),
+          ...options.handlers,
+        },
+        waitTimeOverrides: options.waitTimeOverrides,
+        retryIntervalOverrides: options.retryIntervalOverrides,
+      },
+    } as never,
+  );
+  return execution.result.then(
+    (result: unknown) => ({ outcome: 'succeeded', result, published }),
+    (error: Error) => ({
+      outcome: `failed: ${((error.cause as Error | undefined) ?? error).name}`,
+      result: undefined,
+      published,
+    }),
+  );
 }

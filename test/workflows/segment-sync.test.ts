@@ -1,11 +1,9 @@
-import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { MAX_SYNC_INVOCATIONS } from '../../lib/constructs/segment-sync';
 import { buildApp } from '../lib/synth';
-import { definitionOf } from './definition';
+import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
 
-type Handler = (input: any) => Promise<unknown>;
 const detail = {
   run: 'run-42',
   scoredAt: '2026-11-23T10:00:00Z',
@@ -34,37 +32,12 @@ describe('segment sync workflow, executed locally', () => {
   });
 
   async function run(push: Handler, input: object = { 'detail-type': 'Propensity Scores Ready', detail }) {
-    const published: { DetailType: string; Detail: unknown }[] = [];
-    const publish = async (input: { Entries: { DetailType: string; Detail: unknown }[] }) => {
-      published.push(...input.Entries);
-      return {};
-    };
-    const machine = new StateMachine(
-      definition as never,
-      { validationOptions: { checkPaths: false, checkArn: false } } as never,
-    );
-    const execution = machine.run(
-      input as never,
-      {
-        overrides: {
-          taskResourceLocalHandlers: {
-            'Push scores': push,
-            'Publish synced': publish,
-            'Publish kept batches': publish,
-            'Publish stopped': publish,
-            'Publish invalid event': publish,
-          },
-        },
-      } as never,
-    );
-    const outcome = await execution.result.then(
-      () => 'succeeded',
-      (error: Error) => `failed: ${((error.cause as Error | undefined) ?? error).name}`,
-    );
+    const { outcome, published } = await runLocally(definition, input, {
+      handlers: { 'Push scores': push },
+      publishStates: ['Publish synced', 'Publish kept batches', 'Publish stopped', 'Publish invalid event'],
+    });
     expect(published).toHaveLength(1);
-    const [event] = published;
-    const parsed = typeof event!.Detail === 'string' ? JSON.parse(event!.Detail) : event!.Detail;
-    return { outcome, detailType: event!.DetailType, detail: parsed };
+    return { outcome, ...published[0]! };
   }
 
   it('publishes Segment Sync Succeeded with the counts when one invocation finishes the run', async () => {
