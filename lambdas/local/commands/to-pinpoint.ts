@@ -1,19 +1,20 @@
-import { createReadStream, createWriteStream, mkdirSync, rename, unlink } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option } from 'commander';
 import {
   type ActivationManifest,
   type AudienceSink,
   buildAudiences,
+  objectStoreSink,
   type EndpointExportStats,
   type EndpointIndex,
   type KeyMode,
   outcomeOf,
   readEndpointExport,
 } from '../../core/activation';
+import { LocalObjectStore } from '../../adapters/local-object-store';
 import { UserFacingError } from '../../core/errors';
 import type { RegisterCommand } from './index';
 
@@ -221,37 +222,10 @@ function report(manifest: ActivationManifest, options: ToPinpointOptions, out: C
 }
 
 /**
- * The CLI's AudienceSink: files under a folder. Each file is written to `<name>.<pid>.partial` and
- * renamed when complete, so a failed or discarded audience never leaves a file that looks whole.
+ * The CLI's AudienceSink: files under a folder, through the same ObjectStore port the Lambda uses
+ * on S3. The folder store writes each file aside and renames it when complete, so a failed or
+ * discarded audience never leaves a file that looks whole.
  */
 export function folderSink(root: string): AudienceSink {
-  return {
-    openRead: async (key) => createReadStream(path.join(root, key)),
-    openWrite(key: string): Writable {
-      const target = path.join(root, key);
-      const partial = `${target}.${process.pid}.partial`;
-      mkdirSync(path.dirname(target), { recursive: true });
-      const file = createWriteStream(partial);
-      const writable: Writable = new Writable({
-        // Room for a few 1 MB CSV buffers in flight, so the disk writes while the next input is parsed.
-        highWaterMark: 8 << 20,
-        write(chunk: Buffer, _encoding, callback) {
-          if (file.write(chunk)) callback();
-          else file.once('drain', () => callback());
-        },
-        final(callback) {
-          file.end();
-          file.once('close', () => rename(partial, target, (error) => callback(error)));
-        },
-        destroy(error, callback) {
-          // Remove the partial file once the stream has let go of it (it may still be opening).
-          const remove = (): void => unlink(partial, () => callback(error));
-          if (file.closed) remove();
-          else file.once('close', remove).destroy();
-        },
-      });
-      file.on('error', (error) => writable.destroy(error));
-      return writable;
-    },
-  };
+  return objectStoreSink(new LocalObjectStore({ root }));
 }
