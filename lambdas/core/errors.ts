@@ -20,12 +20,6 @@ export class UserFacingError extends Error {
   }
 }
 
-/** The message to show a person: a UserFacingError's own words, anything else a generic sentence. */
-export function userMessageOf(error: unknown): string {
-  if (error instanceof UserFacingError) return error.message;
-  return 'An internal error stopped the job. The details are in the CloudWatch logs of the failing step.';
-}
-
 /**
  * A failed step, as Step Functions reports it (error name + cause), in words for an email.
  * A UserFacingError's message is kept; anything else stays generic, so no stack trace leaks.

@@ -33,19 +33,7 @@ export class EventBus extends Construct {
     });
   }
 
-  /** An event pattern matching the given catalog events, optionally narrowed on detail fields. */
-  static patternFor(
-    definitions: readonly EventDefinition[],
-    detail?: Record<string, unknown>,
-  ): events.EventPattern {
-    return {
-      source: [EVENT_SOURCE],
-      detailType: definitions.map((d) => d.detailType),
-      ...(detail ? { detail } : {}),
-    };
-  }
-
-  /** A rule on this bus for the given catalog events. */
+  /** A rule on this bus for the given catalog events, optionally narrowed on detail fields. */
   addRule(
     id: string,
     definitions: readonly EventDefinition[],
@@ -53,7 +41,11 @@ export class EventBus extends Construct {
   ): events.Rule {
     return new events.Rule(this, id, {
       eventBus: this.bus,
-      eventPattern: EventBus.patternFor(definitions, detail),
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        detailType: definitions.map((d) => d.detailType),
+        ...(detail ? { detail } : {}),
+      },
     });
   }
 
