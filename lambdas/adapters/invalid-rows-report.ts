@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { InvalidRowReport } from '../core/segment/sync-scores';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore } from '../core/ports/object-store';
 
 /** Rows written in full; past this the report says how many more there were. */
 const MAX_REPORTED_ROWS = 100_000;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserFacingError } from '../core/errors';
-import type { ObjectInfo, ObjectStore } from './object-store';
+import type { ObjectInfo, ObjectStore } from '../core/ports/object-store';
 
 /** Files being written carry this name until they are complete; list() never shows them. */
 const PARTIAL_PREFIX = '.cdp-partial-';

@@ -1,8 +1,8 @@
 import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { UserFacingError } from '../core/errors';
-import type { KeptBatch, KeptBatchStore } from './kept-batch-store';
-import type { ObjectStore } from './object-store';
+import type { KeptBatch, KeptBatchStore } from '../core/ports/kept-batch-store';
+import type { ObjectStore } from '../core/ports/object-store';
 
 const REPLAYED_SUFFIX = '.replayed';
 

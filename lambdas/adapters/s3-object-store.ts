@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserFacingError } from '../core/errors';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store';
+import type { ObjectInfo, ObjectStore, PutOptions } from '../core/ports/object-store';
 
 /**
  * 8 MiB parts, the AWS CLI's default: S3 wants at least 5 MiB per part and at most 10,000 parts,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { skipBytes } from '../core/segment/score-rows';
 import type { ScoreSource } from '../core/segment/sync-scores';
 import type { PropensityModel } from '../core/segment/types';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore } from '../core/ports/object-store';
 
 /**
  * A score file in an ObjectStore. The port has no ranged read, so resuming part-way streams the

@@ -12,7 +12,7 @@ import {
   type RetryPolicy,
   type Verdict,
 } from './segment-retry-policy';
-import type { SendOutcome, TraitSink } from './trait-sink';
+import type { SendOutcome, TraitSink } from '../core/ports/trait-sink';
 
 /** Where a Segment workspace ingests: its data-processing region. */
 export type SegmentRegion = 'us' | 'eu';

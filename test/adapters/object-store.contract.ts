@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectInfo, ObjectStore } from '../../lambdas/adapters/object-store';
+import type { ObjectInfo, ObjectStore } from '../../lambdas/core/ports/object-store';
 import { UserFacingError } from '../../lambdas/core/errors';
 
 /**

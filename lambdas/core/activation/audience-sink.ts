@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import type { ObjectStore } from '../../adapters/object-store';
+import type { ObjectStore } from '../ports/object-store';
 
 /**
  * Where audience files go: S3 through the ObjectStore in the Lambda, a folder in the CLI.

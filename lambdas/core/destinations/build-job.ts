@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectStore } from '../../adapters/object-store';
+import type { ObjectStore } from '../ports/object-store';
 import { buildAudiences, objectStoreSink } from '../activation';
 import { UserFacingError } from '../errors';
 import type { BuildResult } from './activation-outcome';

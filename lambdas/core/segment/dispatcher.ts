@@ -1,5 +1,5 @@
-import type { KeptBatchStore } from '../../adapters/kept-batch-store';
-import type { TraitSink } from '../../adapters/trait-sink';
+import type { KeptBatchStore } from '../ports/kept-batch-store';
+import type { TraitSink } from '../ports/trait-sink';
 import { addCounts, ZERO_COUNTS, type EventBatch, type RejectedEvent, type SyncCounts } from './types';
 
 /**

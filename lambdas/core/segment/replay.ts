@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import type { KeptBatchStore } from '../../adapters/kept-batch-store';
-import type { TraitSink } from '../../adapters/trait-sink';
+import type { KeptBatchStore } from '../ports/kept-batch-store';
+import type { TraitSink } from '../ports/trait-sink';
 import { BatchBuilder } from './batcher';
 import { SEGMENT_LIMITS, type SegmentLimits } from './limits';
 import { addCounts, ZERO_COUNTS, type EventBatch, type IdentifyEvent, type SyncCounts } from './types';

@@ -1,5 +1,5 @@
-import type { KeptBatchStore } from '../../adapters/kept-batch-store';
-import type { TraitSink } from '../../adapters/trait-sink';
+import type { KeptBatchStore } from '../ports/kept-batch-store';
+import type { TraitSink } from '../ports/trait-sink';
 import { BatchBuilder, type BatchOutput } from './batcher';
 import { Dispatcher } from './dispatcher';
 import { SEGMENT_LIMITS, type SegmentLimits } from './limits';

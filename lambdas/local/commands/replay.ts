@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalObjectStore } from '../../adapters/local-object-store';
-import type { ObjectStore } from '../../adapters/object-store';
+import type { ObjectStore } from '../../core/ports/object-store';
 import { ObjectStoreKeptBatches } from '../../adapters/object-store-kept-batches';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { UserFacingError } from '../../core/errors';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { UserFacingError } from '../../../lambdas/core/errors';
-import type { ObjectInfo, ObjectStore } from '../../../lambdas/adapters/object-store';
+import type { ObjectInfo, ObjectStore } from '../../../lambdas/core/ports/object-store';
 
 /** An ObjectStore in a Map, for tests of the code that uses the port (not of the port itself). */
 export class MemoryObjectStore implements ObjectStore {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../../lambdas/adapters/object-store';
+import type { ObjectStore } from '../../../lambdas/core/ports/object-store';
 import { objectStoreSink } from '../../../lambdas/core/activation/audience-sink';
 
 /** An ObjectStore in memory whose put reads the whole body first, as an upload does. */

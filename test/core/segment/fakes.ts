@@ -1,4 +1,4 @@
-import type { SendOutcome, TraitSink } from '../../../lambdas/adapters/trait-sink';
+import type { SendOutcome, TraitSink } from '../../../lambdas/core/ports/trait-sink';
 import { skipBytes } from '../../../lambdas/core/segment/score-rows';
 import type { ScoreSource } from '../../../lambdas/core/segment/sync-scores';
 import type { EventBatch, IdentifyEvent, PropensityModel } from '../../../lambdas/core/segment/types';

@@ -1,4 +1,4 @@
-import type { EventBatch } from '../core/segment/types';
+import type { EventBatch } from '../segment/types';
 
 /** How one batch fared, after every retry the sink was allowed. */
 export type SendOutcome =
