@@ -1,0 +1,294 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { hashId } from '../activation/id-bytes';
+import { IdHashSet } from '../activation/id-hash-set';
+import { objectStoreSink } from '../activation/audience-sink';
+import type { ObjectStore } from '../ports/object-store';
+import { DEFAULT_NORMALISE_OPTIONS, type NormaliseOptions } from './column-types';
+import { reportCsv, csvEncoder } from './csv-rows';
+import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
+import { parquetEncoder, ROW_GROUP_ROWS, type RowEncoder } from './parquet-rows';
+import { type CellValue, FileProblem, readDatasetRows, type RowProblem } from './read-rows';
+
+/** How many problems an outcome (and so an event or an email) carries; the report has them all. */
+export const FIRST_PROBLEMS = 10;
+
+/** Default share of bad rows above which a file is rejected whole. */
+export const DEFAULT_MAX_BAD_SHARE = 0.05;
+
+export interface IngestRequest {
+  /** The key in the landing zone (`crm/customers.csv`). */
+  readonly key: string;
+  /** What identifies this content: the S3 ETag, or a hash of a local file. A second delivery of it is skipped. */
+  readonly etag: string;
+  /** The ingest date partition, `YYYY-MM-DD` (passed in: the core reads no clock). */
+  readonly ingestDate: string;
+  /** Share of bad rows (0–1) above which the file is rejected whole. */
+  readonly maxBadShare?: number;
+  readonly normalise?: NormaliseOptions;
+  /** Called now and then with the bytes read so far. */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/** Where ingestion reads and writes: the three zones (one folder offline). */
+export interface IngestStores {
+  readonly landing: ObjectStore;
+  readonly trusted: ObjectStore;
+  readonly quarantine: ObjectStore;
+}
+
+export interface IngestCounts {
+  /** Data rows read (after the header). */
+  readonly rowsIn: number;
+  readonly good: number;
+  readonly bad: number;
+  /** Exact duplicate rows dropped. */
+  readonly duplicates: number;
+}
+
+export type IngestOutcome =
+  | ({
+      readonly status: 'ingested';
+      readonly dataset: string;
+      readonly key: string;
+      /** The trusted-zone object written. */
+      readonly output: string;
+      /** The quarantine report, when rows were quarantined. */
+      readonly report?: string;
+      readonly firstProblems: readonly RowProblem[];
+    } & IngestCounts)
+  | ({
+      readonly status: 'rejected';
+      readonly dataset?: string;
+      readonly key: string;
+      readonly reason: string;
+      readonly report?: string;
+      readonly firstProblems: readonly RowProblem[];
+    } & IngestCounts)
+  | {
+      readonly status: 'already-ingested';
+      readonly dataset: string;
+      readonly key: string;
+      /** The output of the first delivery. */
+      readonly output: string;
+    };
+
+const NO_COUNTS: IngestCounts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
+
+/** The ledger entry that makes a second delivery of the same content a no-op. */
+export function ledgerKey(dataset: DatasetDefinition, etag: string): string {
+  return `trusted/_ingested/${dataset.name}/${etag.replace(/[^A-Za-z0-9-]/g, '')}.json`;
+}
+
+/** Where a dataset's validated rows go: partitioned by dataset and ingest date. */
+export function trustedKeyOf(dataset: DatasetDefinition, request: IngestRequest): string {
+  const stem = request.key
+    .replace(/\.csv$/i, '')
+    .split('/')
+    .pop()!;
+  const tag = request.etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
+  const folder =
+    dataset.output === 'csv'
+      ? `trusted/personalize/${datasetGroupOf(request.key) ?? 'default'}`
+      : `trusted/${dataset.name}`;
+  return `${folder}/ingest_date=${request.ingestDate}/${stem}-${tag}.${dataset.output}`;
+}
+
+/** The quarantine folder of a landing key: `quarantine/<landing key>/`. */
+export function quarantinePrefixOf(key: string): string {
+  return `quarantine/${key}/`;
+}
+
+/**
+ * Ingests one landing file: validates every row against its dataset, drops exact duplicates,
+ * writes the good rows to the trusted zone and the bad ones (with a row-level report) to
+ * quarantine. A file whose bad share exceeds the threshold, or that is broken as a whole, is
+ * rejected: nothing reaches the trusted zone, the report still does, the original stays in landing.
+ */
+export async function ingestFile(stores: IngestStores, request: IngestRequest): Promise<IngestOutcome> {
+  const definitions = datasetDefinitions(request.normalise ?? DEFAULT_NORMALISE_OPTIONS);
+  const dataset = datasetForKey(request.key, definitions);
+  if (!dataset) {
+    const known = definitions.map((d) => d.landingExample).join(', ');
+    return {
+      status: 'rejected',
+      key: request.key,
+      reason: `no dataset is declared for ${request.key}; files land as ${known}`,
+      firstProblems: [],
+      ...NO_COUNTS,
+    };
+  }
+  const ledger = ledgerKey(dataset, request.etag);
+  if (await stores.trusted.head(ledger)) {
+    const first = JSON.parse(await text(await stores.trusted.get(ledger))) as { output: string };
+    return { status: 'already-ingested', dataset: dataset.name, key: request.key, output: first.output };
+  }
+
+  const run = new FileRun(stores, dataset, request);
+  const outcome = await run.execute();
+  if (outcome.status === 'ingested') {
+    await stores.trusted.put(
+      ledger,
+      JSON.stringify({ key: request.key, etag: request.etag, output: outcome.output }),
+      {
+        contentType: 'application/json',
+      },
+    );
+  }
+  return outcome;
+}
+
+/** Thrown through the trusted writer to abort it: a rejected file leaves nothing in the trusted zone. */
+class Rejected extends Error {}
+
+/** One pass over one file, with its two outputs. */
+class FileRun {
+  private readonly counts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
+  private readonly firstProblems: RowProblem[] = [];
+  private readonly seen = new IdHashSet(1 << 12);
+  private readonly quarantine = new Map<string, Writable>();
+  private header: readonly string[] = [];
+  private readonly prefix: string;
+
+  constructor(
+    private readonly stores: IngestStores,
+    private readonly dataset: DatasetDefinition,
+    private readonly request: IngestRequest,
+  ) {
+    this.prefix = quarantinePrefixOf(request.key);
+  }
+
+  async execute(): Promise<IngestOutcome> {
+    const output = trustedKeyOf(this.dataset, this.request);
+    const sink = objectStoreSink(this.stores.trusted);
+    const trusted = sink.openWrite(
+      output,
+      this.dataset.output === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
+    );
+    let reason: string | undefined;
+    try {
+      await this.stream(trusted);
+      reason = this.thresholdReason();
+      if (reason) throw new Rejected(reason);
+      trusted.end();
+      await finished(trusted);
+    } catch (error) {
+      trusted.destroy(error instanceof Error ? error : new Error(String(error)));
+      await finished(trusted).catch(() => undefined);
+      if (error instanceof FileProblem) {
+        reason = error.message;
+        const problem = { line: error.line, reason: error.reason };
+        await this.writeProblem(problem);
+        // The problem that broke the file is what a person reads first.
+        const at = this.firstProblems.indexOf(problem);
+        if (at >= 0) this.firstProblems.splice(at, 1);
+        this.firstProblems.unshift(problem);
+      } else if (!(error instanceof Rejected)) {
+        await this.closeReport().catch(() => undefined);
+        throw error;
+      }
+    }
+    const report = await this.closeReport();
+    const base = { dataset: this.dataset.name, key: this.request.key, report, ...this.counts };
+    const firstProblems = this.firstProblems.slice(0, FIRST_PROBLEMS);
+    if (reason !== undefined) return { status: 'rejected', reason, firstProblems, ...base };
+    return { status: 'ingested', output, firstProblems, ...base };
+  }
+
+  private async stream(trusted: Writable): Promise<void> {
+    const source = await this.stores.landing.get(this.request.key);
+    let encoder: RowEncoder | undefined;
+    let batch: CellValue[][] = [];
+    const flush = async (chunks: Uint8Array[]) => {
+      for (const chunk of chunks) if (!trusted.write(chunk)) await once(trusted, 'drain');
+    };
+    let lastProgress = 0;
+    for await (const record of readDatasetRows(source, this.dataset, this.request.key)) {
+      if (record.kind === 'header') {
+        this.header = record.written;
+        const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
+        encoder =
+          this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
+        continue;
+      }
+      this.counts.rowsIn++;
+      if (record.bytes - lastProgress >= 1 << 20) {
+        lastProgress = record.bytes;
+        this.request.onProgress?.(record.bytes);
+      }
+      if (record.kind === 'invalid') {
+        this.counts.bad++;
+        for (const problem of record.problems) await this.writeProblem(problem);
+        await this.writeRawRow(record.line, record.raw);
+        continue;
+      }
+      const [h1, h2] = hashId(record.values.map(keyText).join('\u001f'));
+      if (!this.seen.add(h1 | 1, h2)) {
+        this.counts.duplicates++;
+        continue;
+      }
+      this.counts.good++;
+      batch.push(record.values as CellValue[]);
+      if (batch.length >= ROW_GROUP_ROWS) {
+        await flush(encoder!.encode(batch));
+        batch = [];
+      }
+    }
+    await flush(encoder!.encode(batch));
+    await flush(encoder!.finish());
+  }
+
+  private thresholdReason(): string | undefined {
+    const maxShare = this.request.maxBadShare ?? DEFAULT_MAX_BAD_SHARE;
+    if (this.counts.rowsIn === 0 || this.counts.bad / this.counts.rowsIn <= maxShare) return undefined;
+    const share = ((100 * this.counts.bad) / this.counts.rowsIn).toFixed(1);
+    return `${this.request.key}: ${this.counts.bad} of ${this.counts.rowsIn} rows (${share} %) are invalid, more than the ${(100 * maxShare).toFixed(1)} % allowed, so the file was rejected whole`;
+  }
+
+  /** A quarantine CSV, opened on first use with its header row. */
+  private openQuarantine(name: 'report.csv' | 'rows.csv', header: readonly string[]): Writable {
+    let writer = this.quarantine.get(name);
+    if (!writer) {
+      writer = objectStoreSink(this.stores.quarantine).openWrite(`${this.prefix}${name}`, 'text/csv');
+      writer.write(reportCsv([header]));
+      this.quarantine.set(name, writer);
+    }
+    return writer;
+  }
+
+  private async writeProblem(problem: RowProblem): Promise<void> {
+    if (this.firstProblems.length < FIRST_PROBLEMS) this.firstProblems.push(problem);
+    const report = this.openQuarantine('report.csv', ['file', 'line', 'column', 'value', 'reason']);
+    const line = reportCsv([
+      [this.request.key, problem.line, problem.column ?? '', problem.value ?? '', problem.reason],
+    ]);
+    if (!report.write(line)) await once(report, 'drain');
+  }
+
+  /** The bad row itself, as read, so it can be fixed and dropped again. */
+  private async writeRawRow(line: number, raw: readonly string[] | undefined): Promise<void> {
+    const rows = this.openQuarantine('rows.csv', ['line', ...this.header]);
+    if (!rows.write(reportCsv([[line, ...(raw ?? [])]]))) await once(rows, 'drain');
+  }
+
+  /** Ends the quarantine files; returns the report's key, or undefined when nothing was quarantined. */
+  private async closeReport(): Promise<string | undefined> {
+    const writers = [...this.quarantine.values()];
+    for (const writer of writers) writer.end();
+    await Promise.all(writers.map((writer) => finished(writer)));
+    return this.quarantine.has('report.csv') ? `${this.prefix}report.csv` : undefined;
+  }
+}
+
+function keyText(value: CellValue): string {
+  if (value === null) return '';
+  if (value instanceof Date) return String(value.getTime());
+  return String(value);
+}
+
+async function text(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,224 @@
+import { Readable, pipeline } from 'node:stream';
+import { type CsvError, parse } from 'csv-parse';
+import { UserFacingError } from '../errors';
+import { type ColumnDefinition, type DatasetDefinition, EXTRA_COLUMN_TYPE } from './datasets';
+
+/** A normalised cell: text, a number, a timestamp, or null for an empty optional cell. */
+export type CellValue = string | number | Date | null;
+
+/** One problem in one row: what a person needs to fix it. */
+export interface RowProblem {
+  readonly line: number;
+  /** The column, when the problem is in one cell. */
+  readonly column?: string;
+  /** The cell as it was, cut to REPORTED_VALUE_LENGTH characters. */
+  readonly value?: string;
+  readonly reason: string;
+}
+
+/** The columns of the rows that follow, in output order: the declared ones, then kept extras. */
+export interface HeaderRecord {
+  readonly kind: 'header';
+  readonly columns: readonly ColumnDefinition[];
+  /** The header as written, for reports of bad rows. */
+  readonly written: readonly string[];
+}
+
+export interface GoodRow {
+  readonly kind: 'row';
+  readonly line: number;
+  /** One value per output column. */
+  readonly values: readonly CellValue[];
+  /** Bytes of the file consumed so far, for progress. */
+  readonly bytes: number;
+}
+
+export interface BadRow {
+  readonly kind: 'invalid';
+  readonly line: number;
+  readonly problems: readonly RowProblem[];
+  /** The fields as read, when the row could be split into fields. */
+  readonly raw?: readonly string[];
+  readonly bytes: number;
+}
+
+export type ValidatedRecord = HeaderRecord | GoodRow | BadRow;
+
+/** Reports keep values short: a 5 MB cell must not make a 5 MB report line. */
+export const REPORTED_VALUE_LENGTH = 200;
+
+/**
+ * A problem with the whole file (no header, wrong columns, broken quoting): nothing in it can be
+ * trusted, so it is rejected whole. The message names the file and line.
+ */
+export class FileProblem extends UserFacingError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(reason, { location: `${file} line ${line}` });
+  }
+}
+
+/**
+ * Streams a landing file through its dataset definition: UTF-8 (optional BOM, CRLF or LF), RFC
+ * 4180 quoting with quoted newlines, header checked against the declared columns, then every cell
+ * normalised by its column type. Yields the header, then each row as good or bad (with every
+ * problem it has). Throws a FileProblem for what breaks the whole file.
+ */
+export async function* readDatasetRows(
+  source: AsyncIterable<Uint8Array | string>,
+  dataset: DatasetDefinition,
+  /** The file's name in messages: the landing key or the local path. */
+  file: string,
+): AsyncGenerator<ValidatedRecord> {
+  const skipped: CsvError[] = [];
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined) => {
+      if (error) skipped.push(error);
+    },
+  });
+  // pipeline, not pipe: a read error reaches the parser, and leaving the loop early closes the source.
+  pipeline(Readable.from(source), parser, () => undefined);
+
+  let header: { columns: ColumnDefinition[]; positions: number[]; written: string[] } | undefined;
+  let lastLine = 0;
+  let bytes = 0;
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[];
+    info: { lines: number; bytes: number };
+  }>) {
+    yield* skippedRows(skipped, file, lastLine, bytes);
+    const line = info.lines;
+    bytes = info.bytes;
+    if (!header) {
+      header = headerOf(record, dataset, file, line);
+      yield { kind: 'header', columns: header.columns, written: header.written };
+    } else {
+      yield validateRow(record, header, line, bytes);
+    }
+    lastLine = line;
+  }
+  yield* skippedRows(skipped, file, lastLine, bytes);
+  if (!header) throw new FileProblem(file, 1, 'the file is empty: it holds no header and no rows');
+  if (lastLine <= 1) throw new FileProblem(file, 1, 'the file holds a header but no rows');
+}
+
+/** Rows the parser could not split, as bad rows; an unclosed quote breaks the whole file. */
+function* skippedRows(skipped: CsvError[], file: string, lastLine: number, bytes: number): Generator<BadRow> {
+  while (skipped.length > 0) {
+    const error = skipped.shift()!;
+    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // csv-parse names the last line of the file; the quote opened on the line after the last good record.
+      throw new FileProblem(
+        file,
+        lastLine + 1,
+        'a quote opens here and never closes, so every line after it would be read as one cell; close the quote or remove it',
+      );
+    }
+    const line = typeof error['lines'] === 'number' ? error['lines'] : lastLine + 1;
+    yield {
+      kind: 'invalid',
+      line,
+      bytes,
+      problems: [{ line, reason: `not valid CSV: ${csvReason(error)}` }],
+    };
+  }
+}
+
+function csvReason(error: CsvError): string {
+  return error.message.replace(/\s*at line \d+\.?$/, '').replace(/^[^:]+:\s*/, '');
+}
+
+function headerOf(record: readonly string[], dataset: DatasetDefinition, file: string, line: number) {
+  const written = record.map((name) => name.trim());
+  const expected = dataset.columns.map((c) => c.name).join(',');
+  const seen = new Map<string, number>();
+  written.forEach((name, index) => {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) throw new FileProblem(file, line, `the header names the column ${name} twice`);
+    seen.set(lower, index);
+  });
+  if (written.some((name) => name.includes('\uFFFD'))) {
+    throw new FileProblem(file, line, 'the header is not UTF-8 text; save the file as UTF-8');
+  }
+  const declared = new Set(dataset.columns.map((c) => c.name.toLowerCase()));
+  const missing = dataset.columns.filter((c) => c.required && !seen.has(c.name.toLowerCase()));
+  if (missing.length > 0) {
+    const looksLikeData = written.every((name) => !declared.has(name.toLowerCase()));
+    throw new FileProblem(
+      file,
+      line,
+      looksLikeData
+        ? `the first line is not a header; the file must start with the header ${expected}`
+        : `the header lacks the column(s) ${missing.map((c) => c.name).join(', ')}; expected ${expected}`,
+    );
+  }
+  const extras = written.filter((name) => !declared.has(name.toLowerCase()));
+  if (extras.length > 0 && dataset.extraColumns === 'reject') {
+    throw new FileProblem(
+      file,
+      line,
+      `the header has column(s) this dataset does not declare: ${extras.join(', ')}; expected ${expected}`,
+    );
+  }
+  const columns: ColumnDefinition[] = [
+    ...dataset.columns,
+    ...extras.map((name) => ({ name, type: EXTRA_COLUMN_TYPE, required: false, description: 'metadata' })),
+  ];
+  // -1: a declared optional column the file does not have; its values are null.
+  const positions = columns.map((c) => seen.get(c.name.toLowerCase()) ?? -1);
+  return { columns, positions, written };
+}
+
+function validateRow(
+  record: readonly string[],
+  header: { columns: readonly ColumnDefinition[]; positions: readonly number[]; written: readonly string[] },
+  line: number,
+  bytes: number,
+): GoodRow | BadRow {
+  if (record.length !== header.written.length) {
+    return {
+      kind: 'invalid',
+      line,
+      bytes,
+      raw: record,
+      problems: [{ line, reason: `has ${record.length} column(s); the header has ${header.written.length}` }],
+    };
+  }
+  const values: CellValue[] = new Array<CellValue>(header.columns.length);
+  let problems: RowProblem[] | undefined;
+  const problem = (column: ColumnDefinition, raw: string, reason: string) => {
+    (problems ??= []).push({ line, column: column.name, value: raw.slice(0, REPORTED_VALUE_LENGTH), reason });
+  };
+  for (let i = 0; i < header.columns.length; i++) {
+    const column = header.columns[i]!;
+    const position = header.positions[i]!;
+    const raw = position < 0 ? '' : record[position]!;
+    if (raw.includes('\uFFFD')) {
+      problem(
+        column,
+        raw,
+        'holds bytes that are not UTF-8 (was the file saved as Latin-1?); save it as UTF-8',
+      );
+      continue;
+    }
+    if (raw.trim() === '') {
+      if (column.required) problem(column, raw, 'is empty but required');
+      values[i] = null;
+      continue;
+    }
+    const parsed = column.type.schema.safeParse(raw);
+    if (parsed.success) values[i] = parsed.data;
+    else problem(column, raw, `'${raw.slice(0, 40)}' ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+  }
+  return problems
+    ? { kind: 'invalid', line, bytes, raw: record, problems }
+    : { kind: 'row', line, values, bytes };
+}
