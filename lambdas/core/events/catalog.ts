@@ -125,6 +125,70 @@ export const segmentSyncFailed = {
   }),
 } as const;
 
+/** One problem of a landing file, without the cell's value (the quarantine report has it). */
+const rowProblem = z.object({ line: count, column: z.string().optional(), reason: z.string() });
+/** An email names the first few problems; the quarantine report has every one. */
+export const MAX_PROBLEMS_IN_EVENT = 10;
+
+const ingestCounts = z.object({
+  /** Data rows read, after the header. */
+  rowsIn: count,
+  good: count,
+  bad: count,
+  /** Exact duplicate rows dropped. */
+  duplicates: count,
+});
+
+export const datasetIngested = {
+  detailType: 'Dataset Ingested',
+  // Not emailed one by one: Identities Resolved summarises the run.
+  outcome: undefined,
+  schema: z.object({
+    dataset: z.string(),
+    source: s3Location,
+    counts: ingestCounts,
+    /** The trusted-zone object written. */
+    output: s3Location,
+    /** The quarantine report, when rows were quarantined. */
+    report: s3Location.optional(),
+    /** True when this content had been ingested before (a re-delivered event or file): nothing was written. */
+    alreadyIngested: z.boolean().default(false),
+    firstProblems: z.array(rowProblem).max(MAX_PROBLEMS_IN_EVENT).default([]),
+  }),
+} as const;
+
+export const datasetRejected = {
+  detailType: 'Dataset Rejected',
+  outcome: 'failed',
+  schema: z.object({
+    /** Absent when no dataset is declared for the key. */
+    dataset: z.string().optional(),
+    source: s3Location,
+    reason: z.string(),
+    counts: ingestCounts.optional(),
+    report: s3Location.optional(),
+    firstProblems: z.array(rowProblem).max(MAX_PROBLEMS_IN_EVENT).default([]),
+  }),
+} as const;
+
+export const identitiesResolved = {
+  detailType: 'Identities Resolved',
+  outcome: 'succeeded',
+  schema: z.object({
+    records: count,
+    bySource: z.object({ crm: count, store: count, web: count }),
+    profiles: count,
+    merges: z.object({ email: count, phone: count, 'signed-in': count, probabilistic: count }),
+    reviewPairs: count,
+    sharedDevices: count.default(0),
+    /** Profiles that kept the ID they had before this run. */
+    keptIds: count.default(0),
+    identityMap: s3Location,
+    profilesTable: s3Location,
+    review: s3Location,
+  }),
+} as const;
+
 export const workflowFailed = {
   detailType: 'Workflow Failed',
   outcome: 'failed',
@@ -136,6 +200,9 @@ export const workflowFailed = {
 } as const;
 
 export const EVENTS = {
+  datasetIngested,
+  datasetRejected,
+  identitiesResolved,
   batchSegmentJobStateChange,
   audiencesImported,
   audienceImportFailed,

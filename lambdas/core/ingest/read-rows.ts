@@ -11,8 +11,9 @@ export interface RowProblem {
   readonly line: number;
   /** The column, when the problem is in one cell. */
   readonly column?: string;
-  /** The cell as it was, cut to REPORTED_VALUE_LENGTH characters. */
+  /** The cell as it was, cut to REPORTED_VALUE_LENGTH characters. Reports only: never in events or logs. */
   readonly value?: string;
+  /** What is wrong, without the value, so it can go into an email or a log. */
   readonly reason: string;
 }
 
@@ -216,7 +217,7 @@ function validateRow(
     }
     const parsed = column.type.schema.safeParse(raw);
     if (parsed.success) values[i] = parsed.data;
-    else problem(column, raw, `'${raw.slice(0, 40)}' ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+    else problem(column, raw, parsed.error.issues[0]?.message ?? 'is not valid');
   }
   return problems
     ? { kind: 'invalid', line, bytes, raw: record, problems }
