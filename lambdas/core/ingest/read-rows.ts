@@ -95,8 +95,9 @@ export async function* readDatasetRows(
     record: string[];
     info: { lines: number; bytes: number };
   }>) {
-    yield* skippedRows(skipped, file, lastLine, bytes);
     const line = info.lines;
+    // The parser runs ahead: report the records it skipped before this one, in file order.
+    yield* skippedRows(skipped, file, lastLine, bytes, line);
     bytes = info.bytes;
     if (!header) {
       header = headerOf(record, dataset, file, line);
@@ -106,14 +107,20 @@ export async function* readDatasetRows(
     }
     lastLine = line;
   }
-  yield* skippedRows(skipped, file, lastLine, bytes);
+  yield* skippedRows(skipped, file, lastLine, bytes, Infinity);
   if (!header) throw new FileProblem(file, 1, 'the file is empty: it holds no header and no rows');
   if (lastLine <= 1) throw new FileProblem(file, 1, 'the file holds a header but no rows');
 }
 
 /** Rows the parser could not split, as bad rows; an unclosed quote breaks the whole file. */
-function* skippedRows(skipped: CsvError[], file: string, lastLine: number, bytes: number): Generator<BadRow> {
-  while (skipped.length > 0) {
+function* skippedRows(
+  skipped: CsvError[],
+  file: string,
+  lastLine: number,
+  bytes: number,
+  before: number,
+): Generator<BadRow> {
+  while (skipped.length > 0 && lineOf(skipped[0]!, lastLine) < before) {
     const error = skipped.shift()!;
     if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
       // csv-parse names the last line of the file; the quote opened on the line after the last good record.
@@ -123,7 +130,15 @@ function* skippedRows(skipped: CsvError[], file: string, lastLine: number, bytes
         'a quote opens here and never closes, so every line after it would be read as one cell; close the quote or remove it',
       );
     }
-    const line = typeof error['lines'] === 'number' ? error['lines'] : lastLine + 1;
+    const line = lineOf(error, lastLine);
+    // csv-parse may report one broken record more than once (one error per stray quote).
+    while (
+      skipped.length > 0 &&
+      skipped[0]!.code !== 'CSV_QUOTE_NOT_CLOSED' &&
+      lineOf(skipped[0]!, lastLine) === line
+    ) {
+      skipped.shift();
+    }
     yield {
       kind: 'invalid',
       line,
@@ -133,8 +148,16 @@ function* skippedRows(skipped: CsvError[], file: string, lastLine: number, bytes
   }
 }
 
+function lineOf(error: CsvError, lastLine: number): number {
+  return typeof error['lines'] === 'number' ? error['lines'] : lastLine + 1;
+}
+
 function csvReason(error: CsvError): string {
-  return error.message.replace(/\s*at line \d+\.?$/, '').replace(/^[^:]+:\s*/, '');
+  // The parser's message quotes the cell; events and logs must not carry customer data.
+  return error.message
+    .replace(/,? value is [\s\S]*$/, '')
+    .replace(/\s*at line \d+\.?$/, '')
+    .replace(/^[^:]+:\s*/, '');
 }
 
 function headerOf(record: readonly string[], dataset: DatasetDefinition, file: string, line: number) {
