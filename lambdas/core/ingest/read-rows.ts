@@ -69,7 +69,7 @@ export class FileProblem extends UserFacingError {
  * problem it has). Throws a FileProblem for what breaks the whole file.
  */
 export async function* readDatasetRows(
-  source: AsyncIterable<Uint8Array | string>,
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   dataset: DatasetDefinition,
   /** The file's name in messages: the landing key or the local path. */
   file: string,
