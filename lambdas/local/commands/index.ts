@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
 import { registerSegmentSink } from './segment-sink';
@@ -9,6 +10,7 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every sub-command of `cdp`, in help order. */
 export const commands: RegisterCommand[] = [
+  registerIngest,
   registerToPinpoint,
   registerPushScores,
   registerReplay,
