@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
+import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
 
@@ -13,4 +14,5 @@ export const commands: RegisterCommand[] = [
   registerPushScores,
   registerReplay,
   registerSegmentSink,
+  registerSegment,
 ];
