@@ -20,8 +20,11 @@ import { fitImplicitAls, type ImplicitAlsFactors, type SparseRows } from './impl
 export interface SegmentationModelOptions {
   /** Half-life of an interaction's weight, in days. */
   readonly halfLifeDays: number;
-  /** Strength β of the collaborative prior, in recency-weighted interactions. */
-  readonly priorStrength: number;
+  /**
+   * Strength β of the collaborative prior, in recency-weighted interactions; `auto` estimates it per
+   * query from the data (beta-binomial method of moments).
+   */
+  readonly priorStrength: number | 'auto';
   readonly factors: number;
   readonly iterations: number;
   readonly regularization: number;
@@ -33,11 +36,11 @@ export interface SegmentationModelOptions {
 
 export const defaultSegmentationModelOptions: SegmentationModelOptions = {
   halfLifeDays: 60,
-  priorStrength: 4,
+  priorStrength: 'auto',
   factors: 24,
   iterations: 6,
   regularization: 5,
-  alpha: 2,
+  alpha: 1,
   cgSteps: 3,
   seed: 1,
 };
@@ -66,10 +69,13 @@ export function fitSegmentationModel(
   const factors = fitImplicitAls(byUser, byItem, { ...settings, random: mulberry32(settings.seed) });
   const activity = rowSums(byUser);
   const popularity = rowSums(byItem);
+  const squaredActivity = new Float64Array(users);
+  for (let e = 0; e < interactions.count; e++) squaredActivity[interactions.users[e]!]! += weights[e]! ** 2;
   return {
     users,
     items,
-    score: (matching) => scoreUsers(matching, { byUser, factors, activity, popularity }, settings),
+    score: (matching) =>
+      scoreUsers(matching, { byUser, factors, activity, squaredActivity, popularity }, settings),
   };
 }
 
@@ -142,11 +148,13 @@ interface Fitted {
   readonly byUser: SparseRows;
   readonly factors: ImplicitAlsFactors;
   readonly activity: Float64Array;
+  /** Σ w² of each user's interaction weights: how many independent draws their weighted count is worth. */
+  readonly squaredActivity: Float64Array;
   readonly popularity: Float64Array;
 }
 
 function scoreUsers(matching: Uint8Array, fitted: Fitted, settings: SegmentationModelOptions): Float32Array {
-  const { byUser, factors, activity, popularity } = fitted;
+  const { byUser, factors, activity, squaredActivity, popularity } = fitted;
   const k = factors.factors;
   // Popularity-weighted item factors of the set and of the whole catalogue.
   const inSet = new Float64Array(k);
@@ -166,9 +174,10 @@ function scoreUsers(matching: Uint8Array, fitted: Fitted, settings: Segmentation
   }
   // Where the factors say nothing (a user with no usable signal), fall back to the set's share of all interactions.
   const baseShare = allPopularity > 0 ? setPopularity / allPopularity : 0;
-  const scores = new Float32Array(byUser.rows);
-  const beta = settings.priorStrength;
-  for (let u = 0; u < byUser.rows; u++) {
+  const users = byUser.rows;
+  const prior = new Float64Array(users);
+  const own = new Float64Array(users);
+  for (let u = 0; u < users; u++) {
     let inSetAffinity = 0;
     let allAffinity = 0;
     const at = u * k;
@@ -176,14 +185,50 @@ function scoreUsers(matching: Uint8Array, fitted: Fitted, settings: Segmentation
       inSetAffinity += factors.users[at + d]! * inSet[d]!;
       allAffinity += factors.users[at + d]! * inAll[d]!;
     }
-    const prior = allAffinity > 0 ? Math.min(1, Math.max(0, inSetAffinity / allAffinity)) : baseShare;
-    let own = 0;
+    prior[u] = allAffinity > 0 ? Math.min(1, Math.max(1e-9, inSetAffinity / allAffinity)) : baseShare;
     for (let e = byUser.start[u]!; e < byUser.start[u + 1]!; e++)
-      if (matching[byUser.columns[e]!]) own += byUser.values[e]!;
+      if (matching[byUser.columns[e]!]) own[u]! += byUser.values[e]!;
+  }
+  const beta =
+    settings.priorStrength === 'auto'
+      ? estimatePriorStrength(own, activity, squaredActivity, prior)
+      : settings.priorStrength;
+  const scores = new Float32Array(users);
+  for (let u = 0; u < users; u++) {
     const total = activity[u]!;
-    scores[u] = (total * (own + beta * prior)) / (total + beta);
+    scores[u] = Number.isFinite(beta)
+      ? (total * (own[u]! + beta * prior[u]!)) / (total + beta)
+      : total * prior[u]!;
   }
   return scores;
+}
+
+/**
+ * The β under which the users' own weighted counts y = Σ w·x scatter around W·s as they would if
+ * each interaction matched with a user-specific probability p ~ Beta(mean s, concentration β)
+ * (method of moments): Var(y) = s(1 − s)·(Σw² + (W² − Σw²)/(1 + β)). Infinite when the counts
+ * scatter no more than independent draws around the prior (trust the prior alone), 0 when the
+ * prior explains nothing.
+ */
+export function estimatePriorStrength(
+  own: Float64Array,
+  total: Float64Array,
+  squaredTotal: Float64Array,
+  prior: Float64Array,
+): number {
+  let scatter = 0;
+  let independent = 0;
+  let shared = 0;
+  for (let u = 0; u < own.length; u++) {
+    const w = total[u]!;
+    const variance = prior[u]! * (1 - prior[u]!);
+    scatter += (own[u]! - w * prior[u]!) ** 2;
+    independent += variance * squaredTotal[u]!;
+    shared += variance * (w * w - squaredTotal[u]!);
+  }
+  if (scatter <= independent) return Infinity;
+  if (scatter >= independent + shared) return 0;
+  return shared / (scatter - independent) - 1;
 }
 
 /** The indices of the `count` highest scores, best first; ties go to the lower index. */

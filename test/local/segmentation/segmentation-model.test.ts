@@ -50,7 +50,7 @@ describe('the local segmentation model', () => {
     expect(pairwiseOrder(ranking!, world.actionLovers)).toBeGreaterThan(0.97);
     const top = ranking!.slice(0, world.actionLovers.size);
     expect(top.filter((user) => world.actionLovers.has(user)).length).toBeGreaterThan(
-      0.9 * world.actionLovers.size,
+      0.85 * world.actionLovers.size,
     );
   });
 
@@ -66,7 +66,8 @@ describe('the local segmentation model', () => {
     const candidates = ranking!.filter(unseen);
     const lovers = new Set(candidates.filter((user) => world.actionLovers.has(user)));
     expect(lovers.size).toBeGreaterThan(20);
-    expect(pairwiseOrder(candidates, lovers)).toBeGreaterThan(0.9);
+    // A model that only counted past interactions would leave these users tied (about 0.5).
+    expect(pairwiseOrder(candidates, lovers)).toBeGreaterThan(0.85);
   });
 
   it('answers a query for the other genre with the other users, not with the most active ones', async () => {
