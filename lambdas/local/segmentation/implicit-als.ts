@@ -5,8 +5,8 @@
  * and Tikk, "Applications of the conjugate gradient method for implicit feedback collaborative
  * filtering", RecSys 2011). Cost per sweep: O(nnz·k·cgSteps + (users+items)·k²).
  *
- * No maintained npm package does this on typed arrays in-process (the JS recommender packages are
- * item-kNN over objects, or bindings to native code), so the numerics are written here, compactly.
+ * We found no maintained npm package for implicit-feedback matrix factorisation to use in-process
+ * on typed arrays, so the numerics are written here, compactly.
  */
 
 /** A sparse matrix by rows (CSR): row r holds `columns[start[r]..start[r+1])` with `values`. */
