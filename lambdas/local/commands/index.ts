@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
+import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
 
@@ -15,4 +16,5 @@ export const commands: RegisterCommand[] = [
   registerPushScores,
   registerReplay,
   registerSegmentSink,
+  registerSegment,
 ];
