@@ -104,6 +104,46 @@ describe('DataLake', () => {
     }
   });
 
+  it('lets S3 logging write each zone’s access logs, for this account and that zone only, past the SSL-only Deny', () => {
+    // Prepare
+    const { template } = buildApp();
+    const logBucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) =>
+      id.startsWith('DataLakeAccessLogs'),
+    )!;
+
+    // Act
+    const policy = Object.values(
+      template.findResources('AWS::S3::BucketPolicy', {
+        Properties: { Bucket: { Ref: logBucket[0] } },
+      }),
+    )[0]!;
+    const allows = policy.Properties.PolicyDocument.Statement.filter(
+      (s: { Effect: string }) => s.Effect === 'Allow',
+    );
+
+    // Assess
+    // SSE-S3, not the zones' KMS key: S3 access logging cannot deliver into an SSE-KMS bucket.
+    expect(
+      logBucket[1].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]
+        .ServerSideEncryptionByDefault,
+    ).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(allows).toHaveLength(3);
+    for (const allow of allows) {
+      expect(allow).toMatchObject({
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '111122223333' },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::GetAtt': [expect.stringMatching(/^DataLake(Landing|Trusted|Quarantine)/), 'Arn'],
+            },
+          },
+        },
+      });
+    }
+  });
+
   it('retains buckets and key by default and destroys them only when asked', () => {
     const retained = buildApp().template;
     const destroyed = buildApp({ removalPolicy: 'destroy' }).template;
