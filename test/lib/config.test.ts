@@ -25,6 +25,17 @@ describe('parseConfig', () => {
     expect(config.holdoutPercent).toBe(5);
   });
 
+  it('requires an existing Pinpoint project with the pinpoint destination, since none can be created', () => {
+    expect(() => parseConfig({ audienceDestination: 'pinpoint' })).toThrow(
+      /^Config key "pinpointApplicationId" is required with audienceDestination=pinpoint: .*2026-10-30.*-c audienceDestination=s3/,
+    );
+    expect(
+      parseConfig({ audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) }),
+    ).toMatchObject({
+      audienceDestination: 'pinpoint',
+    });
+  });
+
   it('treats an empty value as absent', () => {
     expect(parseConfig({ pinpointApplicationId: '' }).pinpointApplicationId).toBeUndefined();
   });
