@@ -29,6 +29,13 @@ const configSchema = z
       .min(1, { error: 'must be at least 1 day' })
       .max(3650, { error: 'must be at most 3650 days (10 years)' })
       .default(30),
+    /** Days the audience files (`audiences/`) and kept Segment batches (`failed/`) stay in the trusted zone. */
+    outputRetentionDays: z.coerce
+      .number({ error: 'must be a whole number of days, e.g. -c outputRetentionDays=90' })
+      .int({ error: 'must be a whole number of days, e.g. -c outputRetentionDays=90' })
+      .min(1, { error: 'must be at least 1 day' })
+      .max(3650, { error: 'must be at most 3650 days (10 years)' })
+      .default(90),
     /** Name of the Secrets Manager secret holding the Twilio Segment write key. */
     segmentWriteKeySecretName: z
       .string()
@@ -39,6 +46,25 @@ const configSchema = z
       .default('cdp-audiences/segment-write-key'),
     /** Twilio Segment's regional ingestion endpoint. */
     segmentRegion: z.enum(['us', 'eu'], { error: 'must be "us" or "eu"' }).default('us'),
+    /** A full HTTPS base URL that overrides segmentRegion: a custom domain, a proxy, a new region. */
+    segmentEndpoint: z
+      .string()
+      .refine(isSegmentBaseUrl, {
+        error:
+          'must be an https:// base URL, optionally with a path prefix, without query, fragment, credentials or /v1/batch (the function adds it), e.g. -c segmentEndpoint=https://segment-proxy.example.com',
+      })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /**
+     * Instances of the Segment push function that may run at once: each sends at most 200
+     * requests/s, and Segment allows about 1,000/s per workspace, so a burst of runs cannot stampede it.
+     */
+    segmentReservedConcurrency: z.coerce
+      .number({ error: 'must be a whole number from 1 to 4, e.g. -c segmentReservedConcurrency=2' })
+      .int({ error: 'must be a whole number from 1 to 4, e.g. -c segmentReservedConcurrency=2' })
+      .min(1, { error: 'must be at least 1 (0 would stop every Segment sync)' })
+      .max(4, { error: "must be at most 4: 5 × 200 requests/s would reach Segment's ~1,000/s per workspace" })
+      .default(2),
     /**
      * The existing Pinpoint project to import into; required with audienceDestination=pinpoint,
      * because no new project can be created since Pinpoint's end of support (2026-10-30).
@@ -73,6 +99,20 @@ const configSchema = z
       });
     }
   });
+
+/** A base URL the Segment sink can append `v1/batch` to. */
+function isSegmentBaseUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    url.protocol === 'https:' &&
+    url.username === '' &&
+    url.password === '' &&
+    !value.includes('?') &&
+    !value.includes('#') &&
+    !/\/v1(\/|$)/.test(url.pathname)
+  );
+}
 
 export type CdpConfig = z.infer<typeof configSchema>;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof CdpConfig)[];

@@ -17,6 +17,8 @@ export interface PrefixAccess {
 export interface DataLakeProps {
   /** Days a raw upload stays in the landing zone. */
   readonly landingRetentionDays: number;
+  /** Days the audience files (`audiences/`) and kept Segment batches (`failed/`) stay in the trusted zone. */
+  readonly outputRetentionDays: number;
   /** RETAIN keeps buckets and key on `cdk destroy`; DESTROY deletes them with their data. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -105,6 +107,12 @@ export class DataLake extends Construct {
       lifecycleRules: [
         abortUploads,
         { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        // Activation outputs are re-built from their source on replay; they need not stay forever.
+        ...['audiences/', 'failed/'].map((prefix) => ({
+          id: `expire-${prefix.slice(0, -1)}`,
+          prefix,
+          expiration: Duration.days(props.outputRetentionDays),
+        })),
       ],
     });
     this.quarantine = zone('Quarantine', {

@@ -82,6 +82,19 @@ describe('SegmentHttpSink', () => {
     expect(requests[0]!.url).toBe('https://eu1.api.segmentapis.com/v1/batch');
   });
 
+  it('keeps the path prefix of a configured endpoint, so a proxy under a path is reached', async () => {
+    // Prepare
+    const { sink, requests } = sinkAnswering([{ status: 200 }], {
+      endpoint: 'https://gateway.example.com/segment',
+    });
+
+    // Act
+    await sink.send(batchOf(1));
+
+    // Assess
+    expect(requests[0]!.url).toBe('https://gateway.example.com/segment/v1/batch');
+  });
+
   it.each([500, 502, 503, 504, 408])(
     'retries an HTTP %i and delivers on the next success',
     async (status) => {

@@ -94,6 +94,33 @@ describe('DataLake', () => {
     });
   });
 
+  it('expires audience files and kept Segment batches after the configured days, and leaves the quarantine rule alone', () => {
+    // Prepare, Act
+    const byDefault = buildApp().template;
+    const configured = buildApp({ outputRetentionDays: '45' }).template;
+    const rulesOf = (template: typeof byDefault, bucket: RegExp) =>
+      Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => bucket.test(id))![1].Properties
+        .LifecycleConfiguration.Rules;
+
+    // Assess
+    for (const [template, days] of [
+      [byDefault, 90],
+      [configured, 45],
+    ] as const) {
+      expect(rulesOf(template, /^DataLakeTrusted/)).toEqual(
+        expect.arrayContaining([
+          { Id: 'expire-audiences', Prefix: 'audiences/', ExpirationInDays: days, Status: 'Enabled' },
+          { Id: 'expire-failed', Prefix: 'failed/', ExpirationInDays: days, Status: 'Enabled' },
+        ]),
+      );
+      expect(rulesOf(template, /^DataLakeQuarantine/)).toContainEqual({
+        Id: 'expire-rejected-rows',
+        ExpirationInDays: 90,
+        Status: 'Enabled',
+      });
+    }
+  });
+
   it('logs server access of every zone into the access-log bucket', () => {
     const { template } = buildApp();
 
