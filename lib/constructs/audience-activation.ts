@@ -8,12 +8,12 @@ import { EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import { PinpointImports } from './pinpoint-imports';
-import type { DataLake } from './data-lake';
+import { SEGMENT_OUTPUT_PREFIX, type DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 
 /** Where Personalize writes batch segment output, and where audiences go, in the trusted bucket. */
-export const SEGMENTS_PREFIX = 'segments/';
+export const SEGMENTS_PREFIX = SEGMENT_OUTPUT_PREFIX;
 export const AUDIENCES_PREFIX = 'audiences/';
 
 /** Props of the audience activation. */

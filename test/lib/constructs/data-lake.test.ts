@@ -121,6 +121,52 @@ describe('DataLake', () => {
     }
   });
 
+  it('lets Personalize use the key and read the segment queries and write the segment output, for this account only', () => {
+    // Prepare
+    const { template } = buildApp();
+    const ours = {
+      StringEquals: { 'aws:SourceAccount': '111122223333' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:personalize:eu-west-1:111122223333:*' },
+    };
+
+    // Act
+    const trustedPolicy = Object.values(
+      template.findResources('AWS::S3::BucketPolicy', {
+        Properties: { Bucket: { Ref: Match.stringLikeRegexp('^DataLakeTrusted') } },
+      }),
+    )[0]!;
+    const personalize = trustedPolicy.Properties.PolicyDocument.Statement.filter(
+      (s: { Principal: unknown }) => JSON.stringify(s.Principal).includes('personalize.amazonaws.com'),
+    );
+
+    // Assess
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('data lake'),
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Action: [
+              'kms:CreateGrant',
+              'kms:Decrypt',
+              'kms:DescribeKey',
+              'kms:GenerateDataKey',
+              'kms:ListGrants',
+            ],
+            Condition: ours,
+          }),
+        ]),
+      },
+    });
+    const byAction = Object.fromEntries(
+      personalize.map((s: { Action: string; Resource: unknown; Condition: unknown }) => [s.Action, s]),
+    );
+    expect(Object.keys(byAction).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(JSON.stringify(byAction['s3:GetObject'].Resource)).toContain('/segment-queries/*');
+    expect(JSON.stringify(byAction['s3:PutObject'].Resource)).toContain('/segments/*');
+    for (const statement of personalize) expect(statement.Condition).toMatchObject(ours);
+  });
+
   it('logs server access of every zone into the access-log bucket', () => {
     const { template } = buildApp();
 
