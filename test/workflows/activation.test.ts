@@ -153,6 +153,22 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
     expect(detailType).toBe('Audiences Imported');
   });
 
+  it('retries a start Pinpoint refuses as too many requests 12 times, from 60 s, ×1.5, at most 10 min apart, with jitter', () => {
+    // Act
+    const start = (itemProcessorOf(definition, 'Import each audience') as { States: Record<string, any> })
+      .States['Start import'];
+
+    // Assess
+    expect(start.Retry[0]).toEqual({
+      ErrorEquals: ['Pinpoint.TooManyRequestsException'],
+      IntervalSeconds: 60,
+      BackoffRate: 1.5,
+      MaxDelaySeconds: 600,
+      MaxAttempts: 12,
+      JitterStrategy: 'FULL',
+    });
+  });
+
   it('reports a FAILED Pinpoint import with its reason and still lists the audiences that landed', async () => {
     const pinpoint = fakePinpoint({
       finalStatus: (jobId) => (jobId === 'job-comedy' ? 'FAILED' : 'COMPLETED'),

@@ -211,6 +211,29 @@ describe('SegmentHttpSink', () => {
     expect(waits).toEqual([]);
   });
 
+  it.each([
+    ['121', 1, [], /asked to wait 121 s/],
+    ['120', 2, [120_000], undefined],
+  ] as const)(
+    'treats a 429 with Retry-After: %s at the 120 s cap as %#: 121 gives up at once and says why, 120 waits and retries',
+    async (retryAfter, attempts, expectedWaits, reason) => {
+      // Prepare
+      const { sink, requests, waits } = sinkAnswering([
+        { status: 429, headers: { 'retry-after': retryAfter } },
+        { status: 200 },
+      ]);
+
+      // Act
+      const outcome = await sink.send(batchOf(1));
+
+      // Assess
+      expect(requests).toHaveLength(attempts);
+      expect(waits).toEqual(expectedWaits);
+      if (reason) expect(outcome.delivered || outcome.reason).toMatch(reason);
+      else expect(outcome).toEqual({ delivered: true, attempts: 2 });
+    },
+  );
+
   it('gives up a 429 that asks to wait longer than allowed instead of stalling the run', async () => {
     // Prepare
     const { sink, requests } = sinkAnswering([{ status: 429, headers: { 'retry-after': '3600' } }]);
