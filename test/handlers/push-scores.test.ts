@@ -124,7 +124,7 @@ describe('the push-scores handler', () => {
   it('writes no report when every row was readable', async () => {
     // Prepare
     await useSink();
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
 
     // Act
     await handler(detail(['churn']), plenty);
@@ -136,7 +136,7 @@ describe('the push-scores handler', () => {
   it('writes the trait names configured in SEGMENT_TRAIT_NAMES', async () => {
     // Prepare
     const target = await useSink({ keepEvents: true });
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
     const names = {
       churn: { score: 'p_churn', decile: 'p_churn_decile' },
       repurchase: { score: 'p_rebuy', decile: 'p_rebuy_decile' },

@@ -45,11 +45,11 @@ export function sinkFromOptions(options: SegmentCliOptions): SegmentHttpSink {
   });
 }
 
-/** The counts as aligned lines for the summary. */
+/** The counts as aligned lines for the summary: events, except retries, which are requests. */
 export function formatCounts(counts: SyncCounts): string {
   const rows: [string, number][] = [
     ['sent', counts.sent],
-    ['retried', counts.retried],
+    ['retry requests', counts.retried],
     ['failed', counts.failed],
     ['kept for replay', counts.keptForReplay],
   ];
