@@ -84,6 +84,7 @@ export const registerPushScores: RegisterCommand = (program) => {
         `${result.invalidRows} invalid row(s) were not pushed; all are listed in ${invalid.file}`,
       );
     }
+    if (sink.unreachableReason) console.error(sink.unreachableReason);
     if (result.counts.keptForReplay > 0) {
       console.error(
         `${result.counts.keptForReplay} event(s) kept in ${path.join(options.failedDir, 'failed', encodeURIComponent(options.run))}: fix the cause, then run \`cdp replay ${options.failedDir}\``,
