@@ -54,7 +54,8 @@ export interface SegmentHttpSinkOptions {
   /**
    * Connection failures in a row (no HTTP answer at all, across every batch) after which the
    * endpoint is taken for down: from then on every batch is given up at once, without a request,
-   * and kept for replay, instead of each one waiting through its retries. Default 10.
+   * and kept for replay, instead of each one waiting through its retries. Default 5: with the
+   * default backoff, a run with a single batch in flight gives up after about 4–8 s.
    */
   readonly maxConsecutiveConnectionFailures?: number;
   /** Told of every retry, for logs and counters. */
@@ -234,7 +235,7 @@ export class SegmentHttpSink implements TraitSink {
     } catch (error) {
       const reason = networkReason(error, timeoutMs);
       this.connectionFailures += 1;
-      const most = this.options.maxConsecutiveConnectionFailures ?? 10;
+      const most = this.options.maxConsecutiveConnectionFailures ?? 5;
       if (this.connectionFailures >= most && !this.unreachable) {
         this.unreachable = `Segment unreachable: ${most} connection failures in a row, the last: ${reason}; nothing more was sent`;
       }
