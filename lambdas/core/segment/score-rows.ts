@@ -1,4 +1,5 @@
 import { parse, type CsvError } from 'csv-parse';
+import { isUtf8 as isUtf8Bytes } from 'node:buffer';
 import { Readable, pipeline } from 'node:stream';
 
 /** Where `customer_id` and `score` sit in each record, and how many columns the header has. */
@@ -170,20 +171,20 @@ function quoteRunsOver(line: number, spanned: number): BrokenFile {
 
 /** Line breaks inside a record: 0 for a one-line row. Leading blank lines and the record's own end do not count. */
 function linesSpanned(raw: string): number {
+  const first = raw.indexOf('\n');
+  // The common case, checked without building strings: no line break, or only the row's own end.
+  if (first < 0 || first === raw.length - 1) return 0;
   const body = raw.replace(/^[\r\n]+/, '').replace(/\n$/, '');
   return body.split('\n').length - 1;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Only ASCII: its latin1 reading is its UTF-8 reading, with nothing to decode. */
+// eslint-disable-next-line no-control-regex -- the range is every ASCII byte, control characters included
+const ASCII = /^[\x00-\x7f]*$/;
 
-/** Whether the bytes behind a latin1 string are valid UTF-8. */
+/** Whether the bytes behind a latin1 string are valid UTF-8 (strictly: no overlong or surrogate forms). */
 function isUtf8(latin1: string): boolean {
-  try {
-    strictUtf8.decode(Buffer.from(latin1, 'latin1'));
-    return true;
-  } catch {
-    return false;
-  }
+  return ASCII.test(latin1) || isUtf8Bytes(Buffer.from(latin1, 'latin1'));
 }
 
 /** The header's columns, or why the first line is not a usable header. */
@@ -205,7 +206,7 @@ function headerOf(record: readonly string[], raw: string): ColumnsKnown | Broken
 
 /** The text of a field read as latin1 (its bytes), once they are known to be UTF-8. */
 function utf8(latin1: string): string {
-  return Buffer.from(latin1, 'latin1').toString('utf8');
+  return ASCII.test(latin1) ? latin1 : Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
 /** A plain decimal (optionally with an exponent): no hex, no 'Infinity', no blank. */
