@@ -121,6 +121,22 @@ describe('the push-scores handler', () => {
     ]);
   });
 
+  it('refuses a run whose file has an unterminated quote before sending anything, as the CLI does', async () => {
+    // Prepare
+    const target = await useSink();
+    const broken = scores(1_000).replace('\nc500,', '\n"c500,');
+    bucketWith({ 'scores/run-42/churn.csv': scores(10), 'scores/run-42/repurchase.csv': broken });
+
+    // Act
+    const pushing = handler(detail(), plenty);
+
+    // Assess
+    await expect(pushing).rejects.toThrow(
+      /nothing was pushed.*repurchase\.csv line 502: a quoted field opens on this line and runs over the next 499 line\(s\)/s,
+    );
+    expect(target.stats().requests).toBe(0);
+  });
+
   it('writes no report when every row was readable', async () => {
     // Prepare
     await useSink();
