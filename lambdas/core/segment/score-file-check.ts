@@ -17,9 +17,13 @@ export async function refuseBrokenScoreFiles(sources: readonly ScoreSource[]): P
   for (const source of sources) {
     const broken = await firstBreak(source);
     if (!broken) continue;
-    const dataLines = (await lineCount(source)) - 1;
+    // Broken on line 1, the first line is no header: every line may be data.
+    const [lines, what] =
+      broken.line === 1
+        ? [await lineCount(source), 'line(s)']
+        : [(await lineCount(source)) - 1, 'data line(s)'];
     const lost =
-      dataLines > 0 ? `; none of its ${dataLines.toLocaleString('en-US')} data line(s) were pushed` : '';
+      lines > 0 && !broken.empty ? `; none of its ${lines.toLocaleString('en-US')} ${what} were pushed` : '';
     problems.push(`${source.name} line ${broken.line}: ${broken.reason}${lost}`);
   }
   if (problems.length > 0) {

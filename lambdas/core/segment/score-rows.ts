@@ -39,6 +39,8 @@ export interface BrokenFile {
   readonly kind: 'broken';
   readonly line: number;
   readonly reason: string;
+  /** The file holds no data row at all (empty, or a header alone). */
+  readonly empty?: true;
 }
 
 /** Where to start reading, to resume a file part-way. */
@@ -154,9 +156,10 @@ export async function* readScoreRows(
     yield next;
     if (next.kind === 'broken') return;
   }
-  if (fromStart && !columns) yield { kind: 'broken', line: 1, reason: 'the file is empty: it holds no rows' };
+  if (fromStart && !columns)
+    yield { kind: 'broken', line: 1, reason: 'the file is empty: it holds no rows', empty: true };
   else if (fromStart && rows === 0)
-    yield { kind: 'broken', line: 1, reason: 'the file holds a header but no rows' };
+    yield { kind: 'broken', line: 1, reason: 'the file holds a header but no rows', empty: true };
 }
 
 function quoteRunsOver(line: number, spanned: number): BrokenFile {

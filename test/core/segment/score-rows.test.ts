@@ -101,7 +101,7 @@ describe('readScoreRows', () => {
     expect(records.flatMap((row) => (row.kind === 'score' ? [row.customerId] : []))).toEqual(['c1', 'c3']);
   });
 
-  it.each([
+  it.each<[string, string, unknown, { empty?: true }?]>([
     [
       'no header',
       'c1,0.5\nc2,0.6\n',
@@ -117,15 +117,20 @@ describe('readScoreRows', () => {
       'customer_id,score,customer_id\nc1,0.5,c1\n',
       expect.stringMatching(/^the first line must be a header/),
     ],
-    ['an empty file', '', 'the file is empty: it holds no rows'],
-    ['a header and no rows', 'customer_id,score\n\n', 'the file holds a header but no rows'],
-  ])('refuses a file with %s on line 1, before reading any row as data', async (_, csv, reason) => {
-    // Act
-    const records = await collect(readScoreRows(chunks(csv)));
+    ['an empty file', '', 'the file is empty: it holds no rows', { empty: true }],
+    ['a header and no rows', 'customer_id,score\n\n', 'the file holds a header but no rows', { empty: true }],
+  ])(
+    'refuses a file with %s on line 1, before reading any row as data',
+    async (_, csv, reason, empty = {}) => {
+      // Act
+      const records = await collect(readScoreRows(chunks(csv)));
 
-    // Assess
-    expect(records.filter((row) => row.kind !== 'columns')).toEqual([{ kind: 'broken', line: 1, reason }]);
-  });
+      // Assess
+      expect(records.filter((row) => row.kind !== 'columns')).toEqual([
+        { kind: 'broken', line: 1, reason, ...empty },
+      ]);
+    },
+  );
 
   it('refuses a file at the line where a quote opens and swallows the lines after it', async () => {
     // Prepare

@@ -125,6 +125,7 @@ describe('cdp push-scores on bad input', () => {
     // Assess
     expect(code).toBe(1);
     expect(printed.join('\n')).toContain(message);
+    expect(printed.join('\n')).not.toContain('were pushed');
     expect(sink.stats().requests).toBe(0);
   });
 
