@@ -129,6 +129,8 @@ async function resumeOf(
   files: readonly string[],
   options: PushScoresOptions,
 ): Promise<SavedPush | undefined> {
+  // --restart does not even read the cursor: a damaged one must not block starting over.
+  if (options.restart) return undefined;
   const saved = await cursorFile.read();
   if (options.resume) {
     if (!saved) throw new UserFacingError(`--resume: run ${options.run} has no cursor (${cursorFile.file})`);
@@ -139,7 +141,7 @@ async function resumeOf(
     }
     return saved;
   }
-  if (saved && !options.restart) {
+  if (saved) {
     throw new UserFacingError(
       `run ${options.run} was interrupted at ${describeStop(saved)}: add --resume to continue from there, ` +
         'or --restart to push the whole run again (Segment de-duplicates what was already sent)',

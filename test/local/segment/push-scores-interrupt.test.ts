@@ -144,4 +144,31 @@ describe('cdp push-scores interrupted and resumed', () => {
     );
     expect(sink.stats().requests).toBe(0);
   });
+
+  it('pushes the whole run again with --restart and removes the cursor once it is done', async () => {
+    // Prepare
+    vi.stubEnv('SEGMENT_WRITE_KEY', WRITE_KEY);
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cursor = path.join(dir, 'kept', 'cursors', 'r3.json');
+    await mkdir(path.dirname(cursor), { recursive: true });
+    await writeFile(cursor, '{"run":"r3","files":["elsewhere.csv"],"scoredAt":"x","cursor":{}}');
+    const program = new Command().exitOverride();
+    registerPushScores(program);
+    const args = ['push-scores', path.join(dir, 'churn.csv'), '--model', 'churn', '--run', 'r3'];
+
+    // Act
+    const code = await exitCodeOf(() =>
+      program
+        .parseAsync([...args, '--endpoint', sink.url, '--failed-dir', path.join(dir, 'kept'), '--restart'], {
+          from: 'user',
+        })
+        .then(() => undefined),
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(sink.stats().uniqueEvents).toBe(ROWS);
+    await expect(readFile(cursor)).rejects.toThrow('ENOENT');
+  });
 });
