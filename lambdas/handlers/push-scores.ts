@@ -98,6 +98,8 @@ export async function handler(
       report: reportKey,
     });
   logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });
+  if (sink.unreachableReason)
+    logger.error('Segment was unreachable', { run: detail.run, reason: sink.unreachableReason });
   const replayPrefix = {
     bucket: config.SCORES_BUCKET_NAME,
     key: `${config.KEPT_BATCHES_PREFIX}${keptPrefix}`,

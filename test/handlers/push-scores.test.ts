@@ -144,10 +144,26 @@ describe('the push-scores handler', () => {
     expect(logs).not.toContain('cust-981');
   });
 
+  it('refuses a run whose file has an unterminated quote before sending anything, as the CLI does', async () => {
+    // Prepare
+    const target = await useSink();
+    const broken = scores(1_000).replace('\nc500,', '\n"c500,');
+    bucketWith({ 'scores/run-42/churn.csv': scores(10), 'scores/run-42/repurchase.csv': broken });
+
+    // Act
+    const pushing = handler(detail(), plenty);
+
+    // Assess
+    await expect(pushing).rejects.toThrow(
+      /nothing was pushed.*repurchase\.csv line 502: a quoted field opens on this line and runs over the next 499 line\(s\)/s,
+    );
+    expect(target.stats().requests).toBe(0);
+  });
+
   it('writes no report when every row was readable', async () => {
     // Prepare
     await useSink();
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
 
     // Act
     await handler(detail(['churn']), plenty);
@@ -159,7 +175,7 @@ describe('the push-scores handler', () => {
   it('writes the trait names configured in SEGMENT_TRAIT_NAMES', async () => {
     // Prepare
     const target = await useSink({ keepEvents: true });
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
     const names = {
       churn: { score: 'p_churn', decile: 'p_churn_decile' },
       repurchase: { score: 'p_rebuy', decile: 'p_rebuy_decile' },

@@ -117,7 +117,7 @@ function batchSegmentJobFailed(d: DetailOf<typeof EVENTS.batchSegmentJobStateCha
 }
 
 function syncCounts(c: DetailOf<typeof EVENTS.segmentSyncSucceeded>['counts']): string {
-  return `sent ${n(c.sent)}, retried ${n(c.retried)}, failed ${n(c.failed)}, kept for replay ${n(c.keptForReplay)}`;
+  return `sent ${n(c.sent)}, retry requests ${n(c.retried)}, failed ${n(c.failed)}, kept for replay ${n(c.keptForReplay)}`;
 }
 
 function segmentSyncSucceeded(d: DetailOf<typeof EVENTS.segmentSyncSucceeded>): Email {

@@ -7,7 +7,7 @@ import {
 import { BatchBuilder } from '../../../lambdas/core/segment/batcher';
 import { buildIdentify } from '../../../lambdas/core/segment/traits';
 import type { EventBatch } from '../../../lambdas/core/segment/types';
-import { connectionReset, scriptedFetch, type ScriptedAnswer } from './scripted-fetch';
+import { connectionRefused, connectionReset, scriptedFetch, type ScriptedAnswer } from './scripted-fetch';
 
 const WRITE_KEY = 'wk_test_0123456789';
 const NOW = new Date('2026-05-01T10:00:00.000Z');
@@ -150,6 +150,60 @@ describe('SegmentHttpSink', () => {
     // Assess
     expect(outcome).toEqual({ delivered: true, attempts: 2 });
     expect(requests).toHaveLength(2);
+  });
+
+  it('names the cause and the address of a refused connection', async () => {
+    // Prepare
+    const { sink } = sinkAnswering([connectionRefused('127.0.0.1', 4100)], { retry: { retries: 1 } });
+
+    // Act
+    const outcome = await sink.send(batchOf(1));
+
+    // Assess
+    expect(outcome).toMatchObject({
+      delivered: false,
+      reason: 'gave up after 2 attempts: network error talking to Segment (ECONNREFUSED 127.0.0.1:4100)',
+    });
+  });
+
+  it('takes the endpoint for down after connection failures in a row, and gives every later batch up without a request', async () => {
+    // Prepare
+    const { sink, requests } = sinkAnswering([connectionRefused('127.0.0.1', 4100)], {
+      maxConsecutiveConnectionFailures: 4,
+      concurrency: 1,
+    });
+
+    // Act
+    const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map((offset) => sink.send(batchOf(1, offset))));
+
+    // Assess
+    expect(requests).toHaveLength(4);
+    expect(outcomes.every((outcome) => !outcome.delivered)).toBe(true);
+    expect(outcomes.map((outcome) => !outcome.delivered && outcome.reason)).toEqual(
+      Array(6).fill(
+        'Segment unreachable: 4 connection failures in a row, the last: network error talking to Segment (ECONNREFUSED 127.0.0.1:4100); nothing more was sent',
+      ),
+    );
+    expect(sink.unreachableReason).toMatch(/^Segment unreachable/);
+  });
+
+  it('counts only connection failures in a row: an HTTP answer in between starts the count again', async () => {
+    // Prepare
+    const refused = connectionRefused('127.0.0.1', 4100);
+    const { sink, requests } = sinkAnswering(
+      [refused, refused, { status: 500 }, refused, refused, { status: 200 }],
+      {
+        maxConsecutiveConnectionFailures: 3,
+      },
+    );
+
+    // Act
+    const outcome = await sink.send(batchOf(1));
+
+    // Assess
+    expect(outcome).toEqual({ delivered: true, attempts: 6 });
+    expect(requests).toHaveLength(6);
+    expect(sink.unreachableReason).toBeUndefined();
   });
 
   it('does not retry a 400, and gives Segment’s answer as the reason', async () => {

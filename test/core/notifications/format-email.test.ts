@@ -139,7 +139,7 @@ describe('formatEmail', () => {
       },
     });
 
-    expect(email.body).toContain('sent 9,000, retried 40, failed 300, kept for replay 300');
+    expect(email.body).toContain('sent 9,000, retry requests 40, failed 300, kept for replay 300');
     expect(email.body).toContain('cdp replay s3://trusted/failed/run-7/');
   });
 
