@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { CsvFileWriter } from './csv-writer';
 import { OUTPUT_FILES, SUMMARY_FILE, type CustomerFile, type OutputFile } from './files';
+import { sampleTrainingJson, TRAINING_FILE } from './training';
 import { createTally, summaryOf, tallyCustomer, type WorldSummary } from './summary';
 import { createWorld, itemRowOf } from './world-records';
 import type { WorldOptions } from './world';
@@ -52,10 +53,12 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   const rows = Object.fromEntries(names.map((name) => [OUTPUT_FILES[name].path, writers[name].rows]));
   const summary = summaryOf(options, world.items.length, tally, rows);
   await writeFile(join(options.outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(options.outDir, TRAINING_FILE), sampleTrainingJson());
   return {
     files: [
       ...names.map((name) => ({ path: OUTPUT_FILES[name].path, rows: writers[name].rows })),
       { path: SUMMARY_FILE, rows: 1 },
+      { path: TRAINING_FILE, rows: 1 },
     ],
     summary,
   };
