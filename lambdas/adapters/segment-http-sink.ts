@@ -96,7 +96,8 @@ export class SegmentHttpSink implements TraitSink {
     this.options = { ...options, writeKey: '' };
     this.#authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
     const base = options.endpoint ?? SEGMENT_ENDPOINTS[options.region ?? 'us'];
-    this.url = new URL('/v1/batch', base).toString();
+    // Relative to the base's own path, so a proxy prefix (https://proxy.example.com/segment) is kept.
+    this.url = new URL('v1/batch', base.endsWith('/') ? base : `${base}/`).toString();
     this.limit = pLimit(options.concurrency ?? 8);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     const throttle = pThrottle({ limit: options.requestsPerSecond ?? 200, interval: 1000 });

@@ -88,11 +88,13 @@ export async function handler(
   const reportKey = await report.close();
   const { done, counts, invalidRows } = result;
   const invalidRowSamples = result.invalidRowSamples.slice(0, 20);
+  // Counts and line numbers only: a reason can quote a row (an ID, an email in the wrong column);
+  // the rows and reasons are in the report in S3.
   if (invalidRows > 0)
     logger.warn('invalid score rows were not pushed', {
       run: detail.run,
       invalidRows,
-      samples: invalidRowSamples,
+      lines: invalidRowSamples.map(({ source, line }) => ({ source, line })),
       report: reportKey,
     });
   logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });

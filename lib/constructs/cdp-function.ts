@@ -24,6 +24,8 @@ export interface CdpFunctionProps {
   readonly description?: string;
   /** What happens to the log group on stack deletion. */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Instances that may run at once, for a function that calls a rate-limited API. */
+  readonly reservedConcurrentExecutions?: number;
   /** Where an asynchronous invocation goes after its retries failed (EventBridge targets). */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -54,6 +56,7 @@ export class CdpFunction extends nodejs.NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description,
       logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {

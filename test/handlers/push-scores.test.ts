@@ -121,6 +121,29 @@ describe('the push-scores handler', () => {
     ]);
   });
 
+  it('logs the counts and line numbers of unreadable rows, never their content', async () => {
+    // Prepare
+    await useSink();
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.4\njane@example.com,cust-981\n' });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => written.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => written.push(String(chunk)) > 0);
+    for (const method of ['log', 'info', 'warn', 'error'] as const)
+      vi.spyOn(console, method).mockImplementation(
+        (...args) => void written.push(args.map(String).join(' ')),
+      );
+
+    // Act
+    await handler(detail(['churn']), plenty);
+
+    // Assess
+    const logs = written.join('\n');
+    expect(logs).toContain('invalid score rows were not pushed');
+    expect(logs).toMatch(/"line":\s*3/);
+    expect(logs).not.toContain('jane@example.com');
+    expect(logs).not.toContain('cust-981');
+  });
+
   it('writes no report when every row was readable', async () => {
     // Prepare
     await useSink();

@@ -55,6 +55,9 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
       a.unresolvedUsers > 0 && `    not found in Pinpoint: ${n(a.unresolvedUsers)} users`,
       a.segmentId && `    segment:  ${a.segmentId}`,
       a.consoleUrl && `    console:  ${a.consoleUrl}`,
+      a.pinpointImport &&
+        `    PARTIAL import: Pinpoint processed ${n(a.pinpointImport.processed)} rows, ${n(a.pinpointImport.failed)} failed`,
+      ...(a.pinpointImport?.failedRows ?? []).map((row) => `      - ${row}`),
     ),
   );
   return {

@@ -34,7 +34,7 @@ export const registerPushScores: RegisterCommand = (program) => {
     )
     .requiredOption(
       '--run <id>',
-      'the scoring run: part of every messageId, so re-pushing a run is de-duplicated',
+      'the scoring run: part of every messageId, so re-pushing the same scores is de-duplicated',
     )
     .option('--scored-at <time>', 'when the scores were computed, ISO 8601 (default: now)')
     .option('--failed-dir <dir>', 'where batches that could not be delivered are kept', 'segment-failed');

@@ -82,6 +82,19 @@ describe('SegmentHttpSink', () => {
     expect(requests[0]!.url).toBe('https://eu1.api.segmentapis.com/v1/batch');
   });
 
+  it('keeps the path prefix of a configured endpoint, so a proxy under a path is reached', async () => {
+    // Prepare
+    const { sink, requests } = sinkAnswering([{ status: 200 }], {
+      endpoint: 'https://gateway.example.com/segment',
+    });
+
+    // Act
+    await sink.send(batchOf(1));
+
+    // Assess
+    expect(requests[0]!.url).toBe('https://gateway.example.com/segment/v1/batch');
+  });
+
   it.each([500, 502, 503, 504, 408])(
     'retries an HTTP %i and delivers on the next success',
     async (status) => {
@@ -197,6 +210,29 @@ describe('SegmentHttpSink', () => {
     expect(requests).toHaveLength(1);
     expect(waits).toEqual([]);
   });
+
+  it.each([
+    ['121', 1, [], /asked to wait 121 s/],
+    ['120', 2, [120_000], undefined],
+  ] as const)(
+    'treats a 429 with Retry-After: %s at the 120 s cap as %#: 121 gives up at once and says why, 120 waits and retries',
+    async (retryAfter, attempts, expectedWaits, reason) => {
+      // Prepare
+      const { sink, requests, waits } = sinkAnswering([
+        { status: 429, headers: { 'retry-after': retryAfter } },
+        { status: 200 },
+      ]);
+
+      // Act
+      const outcome = await sink.send(batchOf(1));
+
+      // Assess
+      expect(requests).toHaveLength(attempts);
+      expect(waits).toEqual(expectedWaits);
+      if (reason) expect(outcome.delivered || outcome.reason).toMatch(reason);
+      else expect(outcome).toEqual({ delivered: true, attempts: 2 });
+    },
+  );
 
   it('gives up a 429 that asks to wait longer than allowed instead of stalling the run', async () => {
     // Prepare

@@ -3,7 +3,7 @@ import { ObjectStoreKeptBatches } from '../../../lambdas/adapters/object-store-k
 import { SegmentAuthError } from '../../../lambdas/adapters/segment-http-sink';
 import { SEGMENT_LIMITS } from '../../../lambdas/core/segment/limits';
 import { syncScores, type SyncOptions, type SyncResult } from '../../../lambdas/core/segment/sync-scores';
-import { messageIdFor } from '../../../lambdas/core/segment/traits';
+import { buildIdentify, messageIdFor } from '../../../lambdas/core/segment/traits';
 import { MemoryObjectStore } from '../../adapters/segment/memory-object-store';
 import { memorySource, RecordingSink, scoresCsv } from './fakes';
 
@@ -33,12 +33,20 @@ describe('syncScores', () => {
     expect(sink.events()).toEqual([
       expect.objectContaining({
         userId: 'c1',
-        messageId: messageIdFor('c1', 'churn', 'run-1'),
+        messageId: messageIdFor('c1', 'churn', 'run-1', {
+          churn_propensity: 0.91,
+          churn_propensity_decile: 10,
+          propensity_scored_at: SCORED_AT,
+        }),
         traits: { churn_propensity: 0.91, churn_propensity_decile: 10, propensity_scored_at: SCORED_AT },
       }),
       expect.objectContaining({
         userId: 'c1',
-        messageId: messageIdFor('c1', 'repurchase', 'run-1'),
+        messageId: messageIdFor('c1', 'repurchase', 'run-1', {
+          repurchase_propensity: 0.15,
+          repurchase_propensity_decile: 2,
+          propensity_scored_at: SCORED_AT,
+        }),
         traits: {
           repurchase_propensity: 0.15,
           repurchase_propensity_decile: 2,
@@ -119,7 +127,11 @@ describe('syncScores', () => {
     // Assess
     expect(result.counts).toEqual({ sent: 2, retried: 0, failed: 1, keptForReplay: 1 });
     expect(sink.events().map((event) => event.userId)).toEqual(['c1', 'c3']);
-    const kept = JSON.parse(store.text(`failed/run-1/event-${messageIdFor(huge, 'churn', 'run-1')}.json`));
+    const kept = JSON.parse(
+      store.text(
+        `failed/run-1/event-${buildIdentify({ customerId: huge, score: 0.2, model: 'churn', run: 'run-1', scoredAt: SCORED_AT }).messageId}.json`,
+      ),
+    );
     expect(kept.reason).toMatch(/over Segment's 32000-byte limit per event/);
   });
 
