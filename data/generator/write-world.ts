@@ -12,6 +12,7 @@ import {
   type CustomerFile,
   type OutputFile,
 } from './files';
+import { sampleTrainingJson, TRAINING_FILE } from './training';
 import { createTally, summaryOf, tallyCustomer, type WorldSummary } from './summary';
 import { createWorld, itemRowOf } from './world-records';
 import type { WorldOptions } from './world';
@@ -65,11 +66,13 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   await writeFile(join(options.outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
   await mkdir(dirname(join(options.outDir, SEGMENT_OUTPUT_FILE)), { recursive: true });
   await writeFile(join(options.outDir, SEGMENT_OUTPUT_FILE), segmentOutputOf(segments));
+  await writeFile(join(options.outDir, TRAINING_FILE), sampleTrainingJson());
   return {
     files: [
       ...names.map((name) => ({ path: OUTPUT_FILES[name].path, rows: writers[name].rows })),
       { path: SUMMARY_FILE, rows: 1 },
       { path: SEGMENT_OUTPUT_FILE, rows: segments.size },
+      { path: TRAINING_FILE, rows: 1 },
     ],
     summary,
   };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerIngest } from './ingest';
+import { registerPreflight } from './preflight';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
 import { registerSegment } from './segment';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command) => void;
 /** Every sub-command of `cdp`, in help order. */
 export const commands: RegisterCommand[] = [
   registerIngest,
+  registerPreflight,
   registerToPinpoint,
   registerPushScores,
   registerReplay,
