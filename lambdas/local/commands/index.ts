@@ -3,6 +3,7 @@ import { registerIngest } from './ingest';
 import { registerPreflight } from './preflight';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
+import { registerRun } from './run';
 import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every sub-command of `cdp`, in help order. */
 export const commands: RegisterCommand[] = [
+  registerRun,
   registerIngest,
   registerPreflight,
   registerToPinpoint,

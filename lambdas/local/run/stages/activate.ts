@@ -19,7 +19,10 @@ export interface JobAudiences {
  * segment job that ended ACTIVE: import CSVs, hold-outs and `manifest.json` under `audiences/<job>/`,
  * then the `Audiences Imported` (or failed) event its outcome step would emit.
  */
-export async function activateStage(context: RunContext, options: ActivateStageOptions): Promise<StageReport> {
+export async function activateStage(
+  context: RunContext,
+  options: ActivateStageOptions,
+): Promise<StageReport> {
   const target: JobTarget = {
     store: context.zones,
     bucket: LOCAL_BUCKET,
@@ -40,14 +43,28 @@ export async function activateStage(context: RunContext, options: ActivateStageO
     const parts = await outputParts(context.zones, LOCAL_BUCKET, job.output.key);
     const results: BuildResult[] = [];
     for (const key of parts) {
-      const { totals: _totals, ...result } = await buildPart(job.jobName, { ...source, key }, target, parts.length > 1);
+      const { totals: _totals, ...result } = await buildPart(
+        job.jobName,
+        { ...source, key },
+        target,
+        parts.length > 1,
+      );
       results.push(result);
     }
     const result = parts.length > 1 ? await mergeParts(job.jobName, results, target) : results[0]!;
-    const outcome = activationOutcome({ jobName: job.jobName, destination: 's3', region: 'local', build: result });
+    const outcome = activationOutcome({
+      jobName: job.jobName,
+      destination: 's3',
+      region: 'local',
+      build: result,
+    });
     context.publishBuilt(outcome);
-    if (outcome.detailType === EVENTS.audienceImportFailed.detailType) warnings.push(`${job.jobName}: ${outcome.detail.reason}`);
-    if (result.skippedLines > 0) warnings.push(`${job.jobName}: ${result.skippedLines} line(s) of the job output skipped (see its manifest)`);
+    if (outcome.detailType === EVENTS.audienceImportFailed.detailType)
+      warnings.push(`${job.jobName}: ${outcome.detail.reason}`);
+    if (result.skippedLines > 0)
+      warnings.push(
+        `${job.jobName}: ${result.skippedLines} line(s) of the job output skipped (see its manifest)`,
+      );
     built.push({ jobName: job.jobName, result });
     audiences += result.audiences.length;
     users += result.audiences.reduce((sum, a) => sum + a.size, 0);

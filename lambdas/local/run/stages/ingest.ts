@@ -26,7 +26,12 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
     if (outcome.status === 'already-ingested') continue;
     rows += outcome.rowsIn;
     bad += outcome.bad;
-    const counts = { rowsIn: outcome.rowsIn, good: outcome.good, bad: outcome.bad, duplicates: outcome.duplicates };
+    const counts = {
+      rowsIn: outcome.rowsIn,
+      good: outcome.good,
+      bad: outcome.bad,
+      duplicates: outcome.duplicates,
+    };
     const firstProblems = outcome.firstProblems
       .slice(0, MAX_PROBLEMS_IN_EVENT)
       .map(({ line, column, reason }) => ({ line, column, reason }));
@@ -53,7 +58,9 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
       firstProblems,
     });
     for (const problem of outcome.firstProblems.slice(0, 3)) {
-      warnings.push(`${outcome.key} line ${problem.line}${problem.column ? `, ${problem.column}` : ''}: ${problem.reason} (row quarantined)`);
+      warnings.push(
+        `${outcome.key} line ${problem.line}${problem.column ? `, ${problem.column}` : ''}: ${problem.reason} (row quarantined)`,
+      );
     }
   }
   const identity = result.identity!;
@@ -72,7 +79,14 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
   context.facts.set('ingest', result);
   return {
     summary: `${result.outcomes.length} files, ${rows.toLocaleString('en-US')} rows, ${bad} quarantined; ${identity.records.toLocaleString('en-US')} records -> ${identity.profiles.toLocaleString('en-US')} profiles`,
-    counts: { files: result.outcomes.length, rows, quarantined: bad, records: identity.records, profiles: identity.profiles, reviewPairs: identity.reviewPairs },
+    counts: {
+      files: result.outcomes.length,
+      rows,
+      quarantined: bad,
+      records: identity.records,
+      profiles: identity.profiles,
+      reviewPairs: identity.reviewPairs,
+    },
     warnings,
   };
 }

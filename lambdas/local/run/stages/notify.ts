@@ -18,7 +18,11 @@ export async function notifyStage(context: RunContext): Promise<StageReport> {
   for (const { event, email } of emails) {
     index++;
     const local = (text: string) => text.replaceAll(`s3://${LOCAL_BUCKET}/`, `${path.resolve(context.dir)}/`);
-    const slug = email.subject.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    const slug = email.subject
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
     const message = [
       'From: cdp-audiences <notifications@localhost>',
       'To: you@localhost',

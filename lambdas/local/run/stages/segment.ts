@@ -17,7 +17,8 @@ async function trustedDataset(context: RunContext, group: string, name: string):
   let newest: string | undefined;
   for await (const object of context.zones.list(`trusted/personalize/${group}/`)) {
     const file = object.key.split('/').pop()!;
-    if (file.startsWith(`${name}-`) && file.endsWith('.csv') && (!newest || object.key > newest)) newest = object.key;
+    if (file.startsWith(`${name}-`) && file.endsWith('.csv') && (!newest || object.key > newest))
+      newest = object.key;
   }
   return newest;
 }
@@ -35,7 +36,9 @@ export async function segmentStage(
 ): Promise<StageReport> {
   const interactions = await trustedDataset(context, plan.group, 'interactions');
   if (!interactions) {
-    throw new UserFacingError(`no validated interactions for the dataset group ${plan.group}: personalize/interactions.csv is missing or was rejected`);
+    throw new UserFacingError(
+      `no validated interactions for the dataset group ${plan.group}: personalize/interactions.csv is missing or was rejected`,
+    );
   }
   const items = await trustedDataset(context, plan.group, 'items');
   progress.start(plan.jobs.length, 'jobs');
@@ -52,7 +55,8 @@ export async function segmentStage(
       queries: { name: `training.json job ${job.name}`, text },
       numResults: job.numResults,
     });
-    for (const query of result.queries) if (query.warning) warnings.push(`${job.name} query ${query.line}: ${query.warning}`);
+    for (const query of result.queries)
+      if (query.warning) warnings.push(`${job.name} query ${query.line}: ${query.warning}`);
     const output = `segments/${job.name}/`;
     await context.zones.put(`${output}queries.json.out`, result.lines.map((line) => `${line}\n`).join(''));
     context.publish(EVENTS.batchSegmentJobStateChange, {
