@@ -11,7 +11,7 @@ let world: string;
 const options = (more: Partial<RunOptions> = {}): RunOptions => ({
   out: path.join(root, 'out'),
   run: 'r1',
-  stages: ['ingest', 'preflight', 'segment', 'activate', 'notify'],
+  stages: ['ingest', 'preflight', 'segment', 'activate', 'notify', 'report'],
   holdoutPercent: 10,
   maxBadShare: 0.05,
   phoneRegion: 'US',
@@ -43,6 +43,7 @@ describe('cdp run', () => {
       ['segment', 'succeeded'],
       ['activate', 'succeeded'],
       ['notify', 'succeeded'],
+      ['report', 'succeeded'],
     ]);
     expect(summary.ok).toBe(true);
     const dir = path.join(root, 'out/r1');
@@ -55,6 +56,7 @@ describe('cdp run', () => {
         'segments/genres/queries.json.out',
         'audiences/genres/manifest.json',
         'summary.json',
+        'report.html',
       ]),
     );
     // The batch segment output is in Personalize's shape, one line per query of training.json.

@@ -6,11 +6,12 @@ import { type Progress, RunContext, type StageReport } from './run-context';
 import { activateStage } from './stages/activate';
 import { ingestStage } from './stages/ingest';
 import { notifyStage } from './stages/notify';
+import { reportStage } from './report/report';
 import { preflightStage, type TrainingPlan } from './stages/preflight';
 import { segmentStage } from './stages/segment';
 
 /** The stages of `cdp run`, in order. Each is the core a cloud workflow runs, on local adapters. */
-export const STAGES = ['ingest', 'preflight', 'segment', 'activate', 'notify'] as const;
+export const STAGES = ['ingest', 'preflight', 'segment', 'activate', 'notify', 'report'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface RunOptions {
@@ -47,6 +48,7 @@ const TITLES: Record<StageName, string> = {
   segment: 'segmentation (local model)',
   activate: 'activation (audience files)',
   notify: 'notification (outbox)',
+  report: 'report (report.html)',
 };
 
 function progressOf(enabled: boolean, stage: StageName): Progress & { stop(): void } {
@@ -137,6 +139,8 @@ async function runStage(
       return activateStage(context, { holdoutPercent: options.holdoutPercent });
     case 'notify':
       return notifyStage(context);
+    case 'report':
+      return reportStage(context);
   }
 }
 
@@ -156,7 +160,7 @@ export function summaryLines(summary: RunSummary): { out: string[]; err: string[
   }
   out.push(
     summary.ok
-      ? `Run ${summary.run}: every stage succeeded. Output: ${summary.dir}/ (open outbox/ for the emails)`
+      ? `Run ${summary.run}: every stage succeeded. Output: ${summary.dir}/ (open report.html, and outbox/ for the emails)`
       : `Run ${summary.run} FAILED: nothing after the failed stage ran. Partial output in ${summary.dir}/ is not a result.`,
   );
   return { out, err };
