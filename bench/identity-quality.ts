@@ -6,6 +6,10 @@
  * that are one person. Recall: of the true pairs, the share we put together. Per variation kind,
  * recall counts the records of that kind that landed with their person's original CRM record.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+
 export interface TruthRow {
   readonly key: string;
   readonly person: string;
@@ -73,4 +77,16 @@ export function identityQuality(
     byVariation,
     missing: truth.filter((row) => !predicted.has(row.key)).length,
   };
+}
+
+/** The generator's `ground-truth/identities.csv` of a world folder, keyed like identity records. */
+export function readIdentityTruth(world: string): TruthRow[] {
+  const rows = parse(readFileSync(path.join(world, 'ground-truth/identities.csv')), {
+    columns: true,
+  }) as Record<string, string>[];
+  return rows.map((row) => ({
+    key: `${row['source']}:${row['record_id']}`,
+    person: row['customer_id']!,
+    variation: row['variation']!,
+  }));
 }

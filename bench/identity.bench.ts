@@ -12,11 +12,10 @@
  * that never signed in carry none), and per variation kind.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse } from 'csv-parse/sync';
 import { generateSampleData } from '../data/generator/write-world';
 import { IdentityRecordsBuilder } from '../lambdas/core/identity/identity-run';
 import {
@@ -27,7 +26,7 @@ import {
 } from '../lambdas/core/identity/resolve';
 import { datasetForKey } from '../lambdas/core/ingest/datasets';
 import { readDatasetRows } from '../lambdas/core/ingest/read-rows';
-import { identityQuality, type IdentityQuality } from './identity-quality';
+import { identityQuality, type IdentityQuality, readIdentityTruth } from './identity-quality';
 
 const DIR = 'bench/out/identity';
 const SELF = fileURLToPath(import.meta.url);
@@ -76,16 +75,7 @@ async function child(world: string): Promise<void> {
   const unlinkable = new Set(
     records.filter((r) => r.source === 'web' && !r.signedInAs?.length).map(recordKey),
   );
-  const truth = (
-    parse(readFileSync(path.join(world, 'ground-truth/identities.csv')), { columns: true }) as Record<
-      string,
-      string
-    >[]
-  ).map((row) => ({
-    key: `${row['source']}:${row['record_id']}`,
-    person: row['customer_id']!,
-    variation: row['variation']!,
-  }));
+  const truth = readIdentityTruth(world);
   const measure: Measure = {
     records: records.length,
     loadSeconds,

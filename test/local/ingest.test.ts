@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleData } from '../../data/generator/write-world';
-import { identityQuality } from '../../bench/identity-quality';
+import { identityQuality, readIdentityTruth } from '../../bench/identity-quality';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { ingestFolder, type IngestOptions } from '../../lambdas/local/commands/ingest';
 
@@ -59,16 +58,7 @@ describe('cdp ingest', () => {
     const predicted = new Map(
       map.map((r) => [`${String(r['source'])}:${String(r['source_id'])}`, String(r['customer_id'])]),
     );
-    const truth = (
-      parse(await readFile(path.join(world, 'ground-truth/identities.csv')), { columns: true }) as Record<
-        string,
-        string
-      >[]
-    ).map((row) => ({
-      key: `${row['source']}:${row['record_id']}`,
-      person: row['customer_id']!,
-      variation: row['variation']!,
-    }));
+    const truth = readIdentityTruth(world);
     const quality = identityQuality(truth, predicted);
     expect(quality.precision).toBeGreaterThanOrEqual(0.995);
     expect(quality.byVariation['case']!.linked).toBe(quality.byVariation['case']!.records);
