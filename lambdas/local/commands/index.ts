@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
+import { registerScore } from './score';
 import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerReplay,
   registerSegmentSink,
   registerSegment,
+  registerScore,
 ];
