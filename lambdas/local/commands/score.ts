@@ -19,6 +19,8 @@ export interface ScoreOptions {
   readonly out: string;
   readonly asOf?: Date;
   readonly run?: string;
+  readonly winbackTop?: number;
+  readonly holdout?: number;
 }
 
 export const registerScore: RegisterCommand = (program) => {
@@ -35,6 +37,18 @@ export const registerScore: RegisterCommand = (program) => {
       isoDate,
     )
     .option('--run <id>', 'the run ID, the folder under scores/ (default: the as-of date)')
+    .option(
+      '--winback-top <percent>',
+      'win-back audience: top share by churn risk among past buyers',
+      percentOf,
+      20,
+    )
+    .option(
+      '--holdout <percent>',
+      'share of the win-back audience kept out as a control group',
+      percentOf,
+      10,
+    )
     .action(async (folder: string, options: ScoreOptions) => {
       process.exitCode = await score(folder, options, console);
     });
@@ -44,7 +58,21 @@ export const registerScore: RegisterCommand = (program) => {
 const SCORED_DATASETS = new Set(['crm/customers', 'store/sales', 'web/events', 'web/orders']);
 
 /** The stages runScoring reports, in order (ingest comes before them). */
-const STAGES = ['features', 'train churn', 'score churn', 'train repurchase', 'score repurchase'];
+const STAGES = [
+  'features',
+  'train churn',
+  'score churn',
+  'train repurchase',
+  'score repurchase',
+  'win-back audience',
+];
+
+function percentOf(value: string): number {
+  const percent = Number(value);
+  if (value.trim() === '' || !(percent >= 0 && percent <= 100))
+    throw new InvalidArgumentError('expected a percentage from 0 to 100');
+  return percent;
+}
 
 function isoDate(value: string): Date {
   const date = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/.test(value) ? new Date(value) : new Date(Number.NaN);
@@ -72,6 +100,8 @@ export async function score(folder: string, options: ScoreOptions, out: Console)
       zoneDir: options.out,
       asOf: options.asOf,
       run: options.run,
+      winbackTopPercent: options.winbackTop,
+      holdoutPercent: options.holdout,
       onStage: (stage, seconds) =>
         out.log(`[${2 + STAGES.indexOf(stage)}/${STAGES.length + 1}] ${stage}: ${seconds.toFixed(1)} s`),
     });
@@ -107,5 +137,11 @@ function summarise(result: ScoreRunResult, out: Console): void {
     new Set([1, 2, 3, 4]),
   ))
     out.log(line);
-  out.log(`Scores and report: ${path.join(result.dir, '')}`);
+  out.log(`Scores and report: ${result.dir}`);
+  const audience = result.winback.audiences[0];
+  if (audience) {
+    out.log(
+      `Win-back audience ${audience.name}: ${n(audience.size)} customers targeted, ${n(audience.holdoutSize)} held out (${path.join(path.dirname(path.dirname(result.dir)), 'audiences', result.winback.jobName)})`,
+    );
+  } else out.log('Win-back audience: no customer has bought before, so it is empty.');
 }

@@ -1,7 +1,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { objectStoreSink } from '../../core/activation/audience-sink';
+import type { ActivationManifest } from '../../core/activation/manifest';
 import { UserFacingError } from '../../core/errors';
-import { type Cutoff } from '../../core/propensity/features-sql';
+import { buildWinbackAudience } from '../../core/propensity/winback';
+import { LocalObjectStore } from '../../adapters/local-object-store';
+import { type Cutoff, FEATURE_NAMES } from '../../core/propensity/features-sql';
 import { type FeatureTable, rowsOfCutoff } from '../../core/propensity/feature-table';
 import { trainingCutoffs } from '../../core/propensity/cutoffs';
 import { DuckDbFeatures } from './duckdb-features';
@@ -26,6 +30,10 @@ export interface ScoreRunOptions {
   readonly cutoffCount?: number;
   readonly cutoffStepDays?: number;
   readonly train?: TrainOptions;
+  /** Win-back audience: the top share by churn risk among past buyers (default 20). */
+  readonly winbackTopPercent?: number;
+  /** Its hold-out control group, percent (default 10, as activation's). */
+  readonly holdoutPercent?: number;
   /** One line per stage, with its time. */
   readonly onStage?: (stage: string, seconds: number) => void;
 }
@@ -36,12 +44,8 @@ export interface ScoreRunResult {
   readonly dir: string;
   readonly customersScored: number;
   readonly reports: readonly ModelReport[];
-  /** The as-of feature rows and their churn scores, for the win-back audience. */
-  readonly scored: {
-    readonly table: FeatureTable;
-    readonly rows: readonly number[];
-    readonly churn: Float64Array;
-  };
+  /** The win-back audience's manifest, written under `audiences/propensity-<run>/`. */
+  readonly winback: ActivationManifest;
   readonly seconds: Readonly<Record<string, number>>;
 }
 
@@ -137,15 +141,21 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
       models: reports,
     };
     await writeAtomically(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    return {
-      run,
-      asOf,
-      dir,
-      customersScored: scoreRows.length,
-      reports,
-      scored: { table, rows: scoreRows, churn },
-      seconds,
-    };
+
+    const purchasesEver = table.features[FEATURE_NAMES.indexOf('purchases_ever')]!;
+    const jobName = `propensity-${run}`;
+    const winback = await stage('win-back audience', () =>
+      buildWinbackAudience(
+        scoreRows.map((r, i) => ({
+          customerId: table.customerIds[r]!,
+          churnScore: churn[i]!,
+          purchasedBefore: purchasesEver[r]! > 0,
+        })),
+        objectStoreSink(new LocalObjectStore({ root: options.zoneDir }), `audiences/${jobName}/`),
+        { jobName, topPercent: options.winbackTopPercent, holdoutPercent: options.holdoutPercent ?? 10 },
+      ),
+    );
+    return { run, asOf, dir, customersScored: scoreRows.length, reports, winback, seconds };
   } finally {
     engine.close();
   }

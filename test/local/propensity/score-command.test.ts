@@ -65,6 +65,12 @@ describe('cdp score', () => {
       expect(m.featureImportance.length).toBeGreaterThan(0);
     }
     expect(console.lines.some((l) => l.startsWith('churn '))).toBe(true);
+    const manifest = JSON.parse(
+      await readFile(path.join(out, 'audiences/propensity-test-run/manifest.json'), 'utf8'),
+    );
+    expect(manifest.audiences).toHaveLength(1);
+    expect(manifest.audiences[0].size).toBeGreaterThan(0);
+    expect(manifest.audiences[0].holdoutSize).toBeGreaterThan(0);
   });
 
   it('stops with exit code 1 and writes nothing when a file is rejected', async () => {
