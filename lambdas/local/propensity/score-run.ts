@@ -5,9 +5,9 @@ import type { ActivationManifest } from '../../core/activation/manifest';
 import { UserFacingError } from '../../core/errors';
 import { buildWinbackAudience } from '../../core/propensity/winback';
 import { LocalObjectStore } from '../../adapters/local-object-store';
-import { type Cutoff, FEATURE_NAMES } from '../../core/propensity/features-sql';
+import { FEATURE_NAMES } from '../../core/propensity/features-sql';
 import { type FeatureTable, rowsOfCutoff } from '../../core/propensity/feature-table';
-import { trainingCutoffs } from '../../core/propensity/cutoffs';
+import { scoringCutoffs } from '../../core/propensity/cutoffs';
 import { DuckDbFeatures } from './duckdb-features';
 import { type ModelReport, type ModelSpec, trainPropensityModel, type TrainOptions } from './train-model';
 
@@ -87,27 +87,18 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
     if (!RUN_ID.test(run)) throw new UserFacingError(`--run ${run}: use letters, digits, '.', '_' and '-'`);
 
     // One query computes every cutoff: index 0 is the as-of date, then each model's training cutoffs.
-    const churnAt = trainingCutoffs({ asOf, horizonDays: churnDays, count, stepDays });
-    const repurchaseAt = trainingCutoffs({ asOf, horizonDays: repurchaseDays, count, stepDays });
-    const instants = [...new Set([...churnAt, ...repurchaseAt].map((d) => d.getTime()))].sort(
-      (a, b) => b - a,
-    );
-    const cutoffs: Cutoff[] = [
-      { at: asOf, everyone: true },
-      ...instants.map((t) => ({ at: new Date(t), everyone: false })),
-    ];
-    const indexOf = (d: Date) => 1 + instants.indexOf(d.getTime());
-
+    const plan = scoringCutoffs(asOf, { churnDays, repurchaseDays }, count, stepDays);
+    const { cutoffs } = plan;
     const table = await stage('features', () => engine.featureTable({ cutoffs, churnDays, repurchaseDays }));
     const specs: ModelSpec[] = [
       {
         name: 'churn',
-        cutoffIndices: churnAt.map(indexOf),
+        cutoffIndices: plan.churn,
         label: (t, r) => (t.purchasesInChurnWindow[r] === 0 ? 1 : 0),
       },
       {
         name: 'repurchase',
-        cutoffIndices: repurchaseAt.map(indexOf),
+        cutoffIndices: plan.repurchase,
         label: (t, r) => (t.purchasesInRepurchaseWindow[r]! > 0 ? 1 : 0),
       },
     ];
@@ -131,8 +122,8 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
       customersScored: scoreRows.length,
       windows: { churnDays, repurchaseDays },
       trainingCutoffs: {
-        churn: churnAt.map((d) => d.toISOString()),
-        repurchase: repurchaseAt.map((d) => d.toISOString()),
+        churn: plan.churn.map((i) => cutoffs[i]!.at.toISOString()),
+        repurchase: plan.repurchase.map((i) => cutoffs[i]!.at.toISOString()),
       },
       importanceMethod:
         'share of the total split gain per feature, summed over the trees of the local gradient-boosted model (the same measure as XGBoost total_gain)',

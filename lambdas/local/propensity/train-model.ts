@@ -43,6 +43,11 @@ export interface TrainedModel {
 const VALIDATION_KEY = 'propensity-validation';
 const EARLY_STOP_KEY = 'propensity-early-stopping';
 
+/** True for the customers (profiles) kept out of training to measure the model. */
+export function isValidationProfile(profileId: string): boolean {
+  return isHeldOut(profileId, VALIDATION_KEY, 20);
+}
+
 export interface TrainOptions {
   readonly gbt?: Partial<GbtOptions>;
   /** Cap on training examples (a deterministic sample by customer), to bound time on big data. */
@@ -72,7 +77,7 @@ export function trainPropensityModel(
     if (seen.has(key)) continue;
     seen.add(key);
     const profile = table.profileIds[r]!;
-    if (isHeldOut(profile, VALIDATION_KEY, 20)) {
+    if (isValidationProfile(profile)) {
       if (table.cutoffIndex[r] === latest) validation.push(r);
     } else if (isHeldOut(profile, EARLY_STOP_KEY, 15)) stop.push(r);
     else fit.push(r);
