@@ -28,8 +28,10 @@ export interface ModelReport {
   readonly trainingExamples: number;
   readonly positiveRate: number;
   readonly rounds: number;
-  /** Deciles of the validation scores, highest first: mean score vs observed rate, and lift. */
-  readonly deciles: readonly DecileRow[];
+  /** Validation customers in ten equal groups by score, highest first: mean score vs observed rate. */
+  readonly calibration: readonly Pick<DecileRow, 'decile' | 'customers' | 'meanScore' | 'observedRate'>[];
+  /** The same groups: observed rate / the overall rate. */
+  readonly decileLift: readonly Pick<DecileRow, 'decile' | 'observedRate' | 'lift'>[];
   /** Share of the total split gain per feature, largest first. */
   readonly featureImportance: readonly { readonly feature: string; readonly gainShare: number }[];
 }
@@ -97,6 +99,7 @@ export function trainPropensityModel(
   const score = (rows: readonly number[]) => predictGbt(model, gather(table, rows), rows.length);
   const validationScores = score(validation);
   const validationLabels = Uint8Array.from(validation, (r) => spec.label(table, r));
+  const deciles = decileTable(validationScores, validationLabels);
   let positives = 0;
   for (let i = 0; i < sampled.length; i++) positives += labels[i]!;
   const totalGain = model.gain.reduce((a, b) => a + b, 0);
@@ -116,7 +119,13 @@ export function trainPropensityModel(
       trainingExamples: sampled.length,
       positiveRate: positives / Math.max(1, sampled.length),
       rounds: model.rounds,
-      deciles: decileTable(validationScores, validationLabels),
+      calibration: deciles.map(({ decile, customers, meanScore, observedRate }) => ({
+        decile,
+        customers,
+        meanScore,
+        observedRate,
+      })),
+      decileLift: deciles.map(({ decile, observedRate, lift }) => ({ decile, observedRate, lift })),
       featureImportance,
     },
   };

@@ -61,7 +61,9 @@ describe('cdp score', () => {
     expect(report.models.map((m: { model: string }) => m.model)).toEqual(['churn', 'repurchase']);
     for (const m of report.models) {
       expect(m.auc).toBeGreaterThan(0.5);
-      expect(m.deciles).toHaveLength(10);
+      expect(m.calibration).toHaveLength(10);
+      expect(m.decileLift).toHaveLength(10);
+      expect(m.decileLift[0].lift).toBeGreaterThan(1);
       expect(m.featureImportance.length).toBeGreaterThan(0);
     }
     expect(console.lines.some((l) => l.startsWith('churn '))).toBe(true);
