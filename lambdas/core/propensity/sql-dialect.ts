@@ -15,6 +15,8 @@
  *   same in both. Differences are not: `date_diff('day', a, b)` counts whole 24-hour periods in
  *   Trino but calendar-day boundaries crossed in DuckDB. So a difference goes through the macro
  *   `{{epoch_seconds(x)}}`: `to_unixtime(x)` in Athena, `epoch(x)` in DuckDB (both DOUBLE seconds).
+ *   Trino reads a zone-less timestamp in the session zone (UTC on Athena unless changed); the
+ *   Parquet columns are UTC, and a difference of two such values is the same in any fixed zone.
  * - Identifiers that are keywords are double-quoted (`"timestamp"`), which both accept.
  */
 
