@@ -19,7 +19,12 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { generateSampleData } from '../data/generator/write-world';
 import { IdentityRecordsBuilder } from '../lambdas/core/identity/identity-run';
-import { type IdentityRecord, MERGE_RULES, recordKey, resolveIdentities } from '../lambdas/core/identity/resolve';
+import {
+  type IdentityRecord,
+  MERGE_RULES,
+  recordKey,
+  resolveIdentities,
+} from '../lambdas/core/identity/resolve';
 import { datasetForKey } from '../lambdas/core/ingest/datasets';
 import { readDatasetRows } from '../lambdas/core/ingest/read-rows';
 import { identityQuality, type IdentityQuality } from './identity-quality';
@@ -52,7 +57,8 @@ async function recordsOf(world: string): Promise<IdentityRecord[]> {
     const stream = createReadStream(path.join(world, key), { highWaterMark: 1 << 20 });
     for await (const record of readDatasetRows(stream, datasetForKey(key)!, key)) {
       if (record.kind === 'header') names = record.columns.map((c) => c.name);
-      else if (record.kind === 'row') add(Object.fromEntries(names.map((name, i) => [name, record.values[i]])));
+      else if (record.kind === 'row')
+        add(Object.fromEntries(names.map((name, i) => [name, record.values[i]])));
     }
   }
   return builder.build();
@@ -67,10 +73,19 @@ async function child(world: string): Promise<void> {
   const resolveSeconds = (performance.now() - started) / 1000;
 
   const predicted = new Map(records.map((r, i) => [recordKey(r), resolution.customerIds[i]!]));
-  const unlinkable = new Set(records.filter((r) => r.source === 'web' && !r.signedInAs?.length).map(recordKey));
-  const truth = (parse(readFileSync(path.join(world, 'ground-truth/identities.csv')), { columns: true }) as Record<string, string>[]).map(
-    (row) => ({ key: `${row['source']}:${row['record_id']}`, person: row['customer_id']!, variation: row['variation']! }),
+  const unlinkable = new Set(
+    records.filter((r) => r.source === 'web' && !r.signedInAs?.length).map(recordKey),
   );
+  const truth = (
+    parse(readFileSync(path.join(world, 'ground-truth/identities.csv')), { columns: true }) as Record<
+      string,
+      string
+    >[]
+  ).map((row) => ({
+    key: `${row['source']}:${row['record_id']}`,
+    person: row['customer_id']!,
+    variation: row['variation']!,
+  }));
   const measure: Measure = {
     records: records.length,
     loadSeconds,
@@ -106,18 +121,30 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const world = await worldFor(size);
     console.error(`resolving ~${size.toLocaleString('en-US')} records …`);
-    const output = execFileSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=8192', SELF, '--child', world], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--max-old-space-size=8192', SELF, '--child', world],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const measure = JSON.parse(output.trim().split('\n').at(-1)!) as Measure;
     results.push(measure);
     const q = measure.quality;
     console.log(`\n## ${measure.records.toLocaleString('en-US')} source records`);
-    console.log(`load (validate + build) ${measure.loadSeconds.toFixed(2)} s, resolve ${measure.resolveSeconds.toFixed(2)} s, peak RSS ${measure.rssMb.toFixed(0)} MB`);
-    console.log(`profiles ${measure.profiles.toLocaleString('en-US')}, review pairs ${measure.reviewPairs}, merges ${MERGE_RULES.map((r) => `${r} ${measure.merges[r]}`).join(', ')}`);
-    console.log(`pairwise precision ${pct(q.precision)} (goal ≥ 99.5 %), recall ${pct(q.recall)} (goal ≥ 95 %), recall of records with evidence ${pct(q.linkableRecall)}`);
-    console.log(`true pairs ${q.truePairs.toLocaleString('en-US')}, predicted pairs ${q.predictedPairs.toLocaleString('en-US')}, truth records not in the map ${q.missing}`);
+    console.log(
+      `load (validate + build) ${measure.loadSeconds.toFixed(2)} s, resolve ${measure.resolveSeconds.toFixed(2)} s, peak RSS ${measure.rssMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `profiles ${measure.profiles.toLocaleString('en-US')}, review pairs ${measure.reviewPairs}, merges ${MERGE_RULES.map((r) => `${r} ${measure.merges[r]}`).join(', ')}`,
+    );
+    console.log(
+      `pairwise precision ${pct(q.precision)} (goal ≥ 99.5 %), recall ${pct(q.recall)} (goal ≥ 95 %), recall of records with evidence ${pct(q.linkableRecall)}`,
+    );
+    console.log(
+      `true pairs ${q.truePairs.toLocaleString('en-US')}, predicted pairs ${q.predictedPairs.toLocaleString('en-US')}, truth records not in the map ${q.missing}`,
+    );
     console.log('| variation | linked | records | recall |\n|---|---|---|---|');
     for (const [variation, { linked, records }] of Object.entries(q.byVariation).sort()) {
       console.log(`| ${variation} | ${linked} | ${records} | ${pct(linked / records)} |`);

@@ -23,7 +23,18 @@ import { ingestFile } from '../lambdas/core/ingest/ingest-file';
 const SELF = fileURLToPath(import.meta.url);
 const HEADER = 'receipt_id,store_id,name,email,phone,postcode,amount,sold_at\n';
 const FIRST = ['Masha', 'John', 'Zoe', 'Eleanor', 'Jacob', 'Aiko', 'Renée', 'Omar', 'Lucía', 'Kwame'];
-const LAST = ['Kelley', 'Mendoza', 'Butler', 'Castillo', "O'Brien", 'Nguyen', 'Schmidt', 'Okafor', 'Perry', 'Young'];
+const LAST = [
+  'Kelley',
+  'Mendoza',
+  'Butler',
+  'Castillo',
+  "O'Brien",
+  'Nguyen',
+  'Schmidt',
+  'Okafor',
+  'Perry',
+  'Young',
+];
 const PHONE_FORMATS = [
   (d: string) => `+1${d}`,
   (d: string) => `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
@@ -74,7 +85,10 @@ class NullStore implements ObjectStore {
   async get(): Promise<Readable> {
     return this.source!();
   }
-  async put(_key: string, body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array): Promise<void> {
+  async put(
+    _key: string,
+    body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array,
+  ): Promise<void> {
     if (typeof body === 'string' || body instanceof Uint8Array) this.bytes += body.length;
     else for await (const chunk of body) this.bytes += chunk.length;
   }
@@ -116,16 +130,22 @@ async function child(contender: string, bytes: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { child: { type: 'string' }, gb: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    options: { child: { type: 'string' }, gb: { type: 'string', default: '5' } },
+  });
   const bytes = Math.round(Number(values.gb) * 1e9);
   if (values.child) return child(values.child, bytes);
   const results: Record<string, Measure> = {};
   for (const contender of ['csv-parse', 'ingest']) {
     console.error(`${contender}: ${values.gb} GB …`);
-    const output = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--child', contender, '--gb', values.gb], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', SELF, '--child', contender, '--gb', values.gb],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     results[contender] = JSON.parse(output.trim().split('\n').at(-1)!) as Measure;
   }
   console.log(`| contender | rows | seconds | rows/s | MB/s | peak RSS |\n|---|---|---|---|---|---|`);
@@ -135,7 +155,9 @@ async function main(): Promise<void> {
     );
   }
   const ratio = results['csv-parse']!.seconds / results['ingest']!.seconds;
-  console.log(`\ningest runs at ${ratio.toFixed(2)}× csv-parse alone (goal ≥ 0.5×). ${results['ingest']!.note}`);
+  console.log(
+    `\ningest runs at ${ratio.toFixed(2)}× csv-parse alone (goal ≥ 0.5×). ${results['ingest']!.note}`,
+  );
 }
 
 await main();
