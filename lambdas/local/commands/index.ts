@@ -4,6 +4,7 @@ import { registerPreflight } from './preflight';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
 import { registerRun } from './run';
+import { registerScore } from './score';
 import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
@@ -21,4 +22,5 @@ export const commands: RegisterCommand[] = [
   registerReplay,
   registerSegmentSink,
   registerSegment,
+  registerScore,
 ];

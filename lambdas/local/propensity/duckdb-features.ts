@@ -1,0 +1,127 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { UserFacingError } from '../../core/errors';
+import type { FeatureTable } from '../../core/propensity/feature-table';
+import {
+  FEATURE_NAMES,
+  featuresQuery,
+  type FeaturesQueryOptions,
+  ID_COLUMNS,
+  LABEL_COLUMNS,
+} from '../../core/propensity/features-sql';
+
+/**
+ * Runs the propensity SQL on DuckDB over a local trusted zone (`<dir>/trusted/…`, as `cdp ingest`
+ * writes it): one view per Glue table, named like it, over the same Parquet files Athena reads.
+ */
+
+/** Glue table -> trusted-zone folder, and the columns an empty table gets when no file exists. */
+const TABLES = {
+  crm_customers: { folder: 'crm/customers', empty: 'customer_id VARCHAR, created_at TIMESTAMP' },
+  web_orders: {
+    folder: 'web/orders',
+    empty: 'order_id VARCHAR, customer_id VARCHAR, amount DOUBLE, ordered_at TIMESTAMP',
+  },
+  store_sales: { folder: 'store/sales', empty: 'receipt_id VARCHAR, amount DOUBLE, sold_at TIMESTAMP' },
+  web_events: {
+    folder: 'web/events',
+    empty: 'anonymous_id VARCHAR, customer_id VARCHAR, event VARCHAR, "timestamp" TIMESTAMP',
+  },
+} as const;
+
+const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+function hasParquet(folder: string): boolean {
+  if (!existsSync(folder)) return false;
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.parquet'));
+}
+
+export class DuckDbFeatures {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens an in-memory DuckDB with the trusted zone's tables as views. */
+  static async open(zoneDir: string): Promise<DuckDbFeatures> {
+    const trusted = path.join(zoneDir, 'trusted');
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const connection = await instance.connect();
+    const features = new DuckDbFeatures(instance, connection);
+    for (const [table, { folder, empty }] of Object.entries(TABLES)) {
+      const dir = path.join(trusted, folder);
+      if (!hasParquet(dir)) {
+        if (table === 'crm_customers') throw new UserFacingError(`${dir}: no CRM customers to score`);
+        await connection.run(`CREATE TABLE ${table} (${empty})`);
+        continue;
+      }
+      // The ingest_date partition is not a column the SQL uses; union_by_name tolerates files
+      // written before a column was added.
+      await connection.run(
+        `CREATE VIEW ${table} AS SELECT * FROM read_parquet(${quote(`${dir}/**/*.parquet`)}, hive_partitioning = false, union_by_name = true)`,
+      );
+    }
+    const identityMap = path.join(trusted, 'identity', 'identity_map.parquet');
+    if (existsSync(identityMap)) {
+      await connection.run(`CREATE VIEW identity_map AS SELECT * FROM read_parquet(${quote(identityMap)})`);
+    } else {
+      // Without identity resolution, store receipts cannot be attributed; web orders keep their customer_id.
+      await connection.run(
+        'CREATE TABLE identity_map (source VARCHAR, source_id VARCHAR, customer_id VARCHAR)',
+      );
+    }
+    return features;
+  }
+
+  /** The latest timestamp of any purchase or web event: the default as-of date. */
+  async latestTimestamp(): Promise<Date | undefined> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT CAST(epoch_ms(MAX(ts)) AS DOUBLE) AS ms FROM (
+         SELECT MAX(ordered_at) AS ts FROM web_orders
+         UNION ALL SELECT MAX(sold_at) FROM store_sales
+         UNION ALL SELECT MAX("timestamp") FROM web_events) t`,
+    );
+    const ms = reader.getRows()[0]?.[0];
+    return typeof ms === 'number' ? new Date(ms) : undefined;
+  }
+
+  /** Runs the features query and reads it into typed columns. */
+  async featureTable(options: FeaturesQueryOptions): Promise<FeatureTable> {
+    const numeric = [...FEATURE_NAMES, ...LABEL_COLUMNS];
+    const sql = `SELECT ${ID_COLUMNS.join(', ')}, ${numeric.map((c) => `CAST(${c} AS DOUBLE) AS ${c}`).join(', ')}
+FROM (${featuresQuery(options, 'duckdb')}) q`;
+    const result = await this.connection.stream(sql);
+    const customerIds: string[] = [];
+    const profileIds: string[] = [];
+    const cutoffs: number[] = [];
+    const columns: number[][] = numeric.map(() => []);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const v of chunk.getColumnValues(0)) customerIds.push(String(v));
+      for (const v of chunk.getColumnValues(1)) profileIds.push(String(v));
+      for (const v of chunk.getColumnValues(2)) cutoffs.push(Number(v));
+      numeric.forEach((_, c) => {
+        const target = columns[c]!;
+        for (const v of chunk.getColumnValues(c + ID_COLUMNS.length))
+          target.push(v === null ? Number.NaN : Number(v));
+      });
+    }
+    const typed = columns.map((c) => Float64Array.from(c));
+    return {
+      rows: customerIds.length,
+      customerIds,
+      profileIds,
+      cutoffIndex: Int32Array.from(cutoffs),
+      features: typed.slice(0, FEATURE_NAMES.length),
+      purchasesInChurnWindow: typed[FEATURE_NAMES.length]!,
+      purchasesInRepurchaseWindow: typed[FEATURE_NAMES.length + 1]!,
+    };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
