@@ -18,7 +18,7 @@ beforeAll(async () => {
   const summary = await runPipeline(world, {
     out: path.join(root, 'out'),
     run: 'r1',
-    stages: ['ingest', 'preflight', 'segment', 'activate', 'notify', 'report'],
+    stages: ['ingest', 'preflight', 'segment', 'activate', 'score', 'sync', 'notify', 'report'],
     holdoutPercent: 10,
     maxBadShare: 0.05,
     phoneRegion: 'US',

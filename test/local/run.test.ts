@@ -11,7 +11,7 @@ let world: string;
 const options = (more: Partial<RunOptions> = {}): RunOptions => ({
   out: path.join(root, 'out'),
   run: 'r1',
-  stages: ['ingest', 'preflight', 'segment', 'activate', 'notify', 'report'],
+  stages: ['ingest', 'preflight', 'segment', 'activate', 'score', 'sync', 'notify', 'report'],
   holdoutPercent: 10,
   maxBadShare: 0.05,
   phoneRegion: 'US',
@@ -42,6 +42,8 @@ describe('cdp run', () => {
       ['preflight', 'succeeded'],
       ['segment', 'succeeded'],
       ['activate', 'succeeded'],
+      ['score', 'succeeded'],
+      ['sync', 'succeeded'],
       ['notify', 'succeeded'],
       ['report', 'succeeded'],
     ]);

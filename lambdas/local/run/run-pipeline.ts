@@ -8,10 +8,12 @@ import { ingestStage } from './stages/ingest';
 import { notifyStage } from './stages/notify';
 import { reportStage } from './report/report';
 import { preflightStage, type TrainingPlan } from './stages/preflight';
+import { scoreStage } from './stages/score';
 import { segmentStage } from './stages/segment';
+import { syncStage } from './stages/sync';
 
 /** The stages of `cdp run`, in order. Each is the core a cloud workflow runs, on local adapters. */
-export const STAGES = ['ingest', 'preflight', 'segment', 'activate', 'notify', 'report'] as const;
+export const STAGES = ['ingest', 'preflight', 'segment', 'activate', 'score', 'sync', 'notify', 'report'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface RunOptions {
@@ -47,6 +49,8 @@ const TITLES: Record<StageName, string> = {
   preflight: 'Personalize pre-flight',
   segment: 'segmentation (local model)',
   activate: 'activation (audience files)',
+  score: 'propensity and win-back',
+  sync: 'Segment sync (local endpoint)',
   notify: 'notification (outbox)',
   report: 'report (report.html)',
 };
@@ -137,6 +141,10 @@ async function runStage(
     }
     case 'activate':
       return activateStage(context, { holdoutPercent: options.holdoutPercent });
+    case 'score':
+      return scoreStage(context, { holdoutPercent: options.holdoutPercent });
+    case 'sync':
+      return syncStage(context, progress);
     case 'notify':
       return notifyStage(context);
     case 'report':
