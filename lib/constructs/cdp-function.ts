@@ -26,6 +26,8 @@ export interface CdpFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Where an asynchronous invocation goes after its retries failed (EventBridge targets). */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** Invocations that may run at once (1 makes the function single-flight). */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export class CdpFunction extends nodejs.NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,

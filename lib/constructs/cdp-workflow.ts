@@ -19,8 +19,11 @@ export interface CdpWorkflowProps {
   readonly timeout: Duration;
   /** The Lambda functions the definition invokes. */
   readonly invokes: readonly lambda.IFunction[];
-  /** The bus event that starts it, optionally narrowed on detail fields. */
-  readonly startOn: {
+  /**
+   * The bus event that starts it, optionally narrowed on detail fields. Absent when a start Lambda
+   * starts it instead (a rule target cannot choose the execution name).
+   */
+  readonly startOn?: {
     readonly eventBus: EventBus;
     readonly event: EventDefinition;
     readonly detail?: Record<string, unknown>;
@@ -75,13 +78,15 @@ export class CdpWorkflow extends sfn.StateMachine {
       );
     }
 
-    const { eventBus, event, detail } = props.startOn;
-    eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
-      new targets.SfnStateMachine(this, {
-        deadLetterQueue: props.notifications.deadLetterQueue,
-        retryAttempts: 4,
-      }),
-    );
+    if (props.startOn) {
+      const { eventBus, event, detail } = props.startOn;
+      eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
+        new targets.SfnStateMachine(this, {
+          deadLetterQueue: props.notifications.deadLetterQueue,
+          retryAttempts: 4,
+        }),
+      );
+    }
     props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
   }
 }
