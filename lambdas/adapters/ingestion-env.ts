@@ -14,6 +14,8 @@ export const ingestEnv = z.object({
     .default('US'),
 });
 
+export type IngestEnv = z.infer<typeof ingestEnv>;
+
 /** The start Lambdas' environment: which state machine they start. */
 export const startEnv = z.object({
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
