@@ -34,6 +34,6 @@ describe('start-identity handler', () => {
     expect(first).toEqual({ execution: 'identity-2026-12-02T13-20', result: 'started' });
     expect(second).toEqual({ execution: 'identity-2026-12-02T13-20', result: 'already-started' });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
-    expect(input).toEqual({ name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:00.000Z' });
+    expect(input).toEqual({ name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:30Z' });
   });
 });

@@ -6,7 +6,7 @@ import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
 import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
 
-const window = { name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:00.000Z' };
+const window = { name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:30Z' };
 const PUBLISH_STATES = ['Publish identities', 'Publish identity failure'];
 const EXECUTION = 'arn:aws:states:eu-west-1:111122223333:execution:test-audiences-identity:' + window.name;
 

@@ -32,10 +32,21 @@ export interface IdentityWindow {
   readonly runAfter: string;
 }
 
-/** The window an event at `time` falls in, `windowMinutes` long, aligned on the epoch. */
+/** Past the window's end before the run starts: room for clock skew between EventBridge and Step Functions. */
+export const IDENTITY_SETTLE_MS = 30_000;
+
+/**
+ * The window an event at `time` falls in, `windowMinutes` long, aligned on the epoch.
+ *
+ * Why an event may find its window's execution already finished and start nothing: the event is
+ * published after its file is in the trusted zone, and the run lists the zone only after the window
+ * (which holds the event's time) has closed, so that run has read the file.
+ */
 export function identityWindowOf(time: Date, windowMinutes: number): IdentityWindow {
   const width = windowMinutes * 60_000;
   const start = Math.floor(time.getTime() / width) * width;
   const stamp = new Date(start).toISOString().slice(0, 16).replace(/[:]/g, '-');
-  return { name: `identity-${stamp}`, runAfter: new Date(start + width).toISOString() };
+  // Step Functions' Wait takes RFC 3339 with a `Z`; whole seconds, as in its documentation.
+  const runAfter = new Date(start + width + IDENTITY_SETTLE_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { name: `identity-${stamp}`, runAfter };
 }

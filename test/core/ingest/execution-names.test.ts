@@ -35,11 +35,11 @@ describe('ingestExecutionName', () => {
 });
 
 describe('identityWindowOf', () => {
-  it('maps every event of one window to one execution name that runs at the end of the window', () => {
+  it('maps every event of one window to one execution name that runs just after the window closes', () => {
     const first = identityWindowOf(new Date('2026-12-02T13:20:05Z'), 5);
     const last = identityWindowOf(new Date('2026-12-02T13:24:59Z'), 5);
 
-    expect(first).toEqual({ name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:00.000Z' });
+    expect(first).toEqual({ name: 'identity-2026-12-02T13-20', runAfter: '2026-12-02T13:25:30Z' });
     expect(last).toEqual(first);
   });
 
