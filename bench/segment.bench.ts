@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { messageIdFor } from '../lambdas/core/segment/traits';
+import { buildIdentify } from '../lambdas/core/segment/traits';
 import { seededRandom } from '../lambdas/local/segment-sink-faults';
 import { startSegmentSink, type SegmentSinkStats } from '../lambdas/local/segment-sink';
 import type { SinkFaults } from '../lambdas/local/segment-sink-faults';
@@ -140,8 +140,17 @@ async function contend(name: string, contender: 'ours' | 'library', faults: Sink
     const result = JSON.parse(output.trim().split('\n').at(-1)!) as ContenderResult;
     const seen = sink.messageIds();
     let lost = 0;
-    for (let index = 0; index < events; index += 1)
-      if (!seen.has(messageIdFor(customerId(index), 'churn', RUN))) lost += 1;
+    const scores = scoresOf(events);
+    for (let index = 0; index < events; index += 1) {
+      const sent = buildIdentify({
+        customerId: customerId(index),
+        score: Number(scores[index]),
+        model: 'churn',
+        run: RUN,
+        scoredAt: SCORED_AT,
+      });
+      if (!seen.has(sent.messageId)) lost += 1;
+    }
     console.error(
       `${name}: ${(result.elapsedMs / 1000).toFixed(2)} s, ${sink.stats().requests} requests, ${lost} lost`,
     );
@@ -155,15 +164,21 @@ function customerId(index: number): string {
   return `cust-${String(index).padStart(9, '0')}`;
 }
 
+/** The seeded score of each customer, as written to the file. */
+function scoresOf(count: number): string[] {
+  const random = seededRandom(42);
+  return Array.from({ length: count }, () => random().toFixed(6));
+}
+
 /** `customer_id,score` for `count` customers, scores seeded so every run sends the same bytes. */
 async function generateScores(target: string, count: number): Promise<void> {
-  const random = seededRandom(42);
+  const scores = scoresOf(count);
   const out = createWriteStream(target);
   out.write('customer_id,score\n');
   for (let start = 0; start < count; start += 10_000) {
     let chunk = '';
     for (let index = start; index < Math.min(count, start + 10_000); index += 1)
-      chunk += `${customerId(index)},${random().toFixed(6)}\n`;
+      chunk += `${customerId(index)},${scores[index]}\n`;
     if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();

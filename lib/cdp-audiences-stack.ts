@@ -45,6 +45,7 @@ export class CdpAudiencesStack extends Stack {
 
     this.dataLake = new DataLake(this, 'DataLake', {
       landingRetentionDays: config.landingRetentionDays,
+      outputRetentionDays: config.outputRetentionDays,
       removalPolicy,
     });
     this.eventBus = new EventBus(this, 'EventBus', { namePrefix: config.namePrefix });
@@ -87,6 +88,8 @@ export class CdpAudiencesStack extends Stack {
       notifications: this.notifications,
       writeKeySecretName: config.segmentWriteKeySecretName,
       region: config.segmentRegion,
+      endpoint: config.segmentEndpoint,
+      reservedConcurrency: config.segmentReservedConcurrency,
       removalPolicy,
     });
   }

@@ -5,73 +5,127 @@ import { z } from 'zod';
  * The deployment config: every key is read from cdk.json `context` or a `-c key=value` flag.
  * Defaults live here and nowhere else.
  */
-const configSchema = z.object({
-  /** Who gets the "audiences ready" and failure emails. Optional at synth; deploy asks for it. */
-  email: z.email({ error: 'must be an email address, e.g. -c email=marketing-ops@example.com' }).optional(),
-  /** Prefix of every resource name, so two deployments can share an account. */
-  namePrefix: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,19}$/, {
-      error:
-        'must be 1-20 lowercase letters, digits or dashes, starting with a letter, e.g. -c namePrefix=cdp',
-    })
-    .default('cdp'),
-  /** What `cdk destroy` does to the buckets and key: keep them (default) or delete them with their data. */
-  removalPolicy: z
-    .enum(['retain', 'destroy'], {
-      error: 'must be "retain" (keep data, the default) or "destroy" (dev only)',
-    })
-    .default('retain'),
-  /** Days a raw upload stays in the landing zone before it expires. */
-  landingRetentionDays: z.coerce
-    .number({ error: 'must be a whole number of days, e.g. -c landingRetentionDays=30' })
-    .int({ error: 'must be a whole number of days, e.g. -c landingRetentionDays=30' })
-    .min(1, { error: 'must be at least 1 day' })
-    .max(3650, { error: 'must be at most 3650 days (10 years)' })
-    .default(30),
-  /** Name of the Secrets Manager secret holding the Twilio Segment write key. */
-  segmentWriteKeySecretName: z
-    .string()
-    .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
-      error:
-        'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-write-key',
-    })
-    .default('cdp-audiences/segment-write-key'),
-  /** Twilio Segment's regional ingestion endpoint. */
-  segmentRegion: z.enum(['us', 'eu'], { error: 'must be "us" or "eu"' }).default('us'),
-  /** An existing Pinpoint project to import into; a new one is created when absent. */
-  pinpointApplicationId: z
-    .string()
-    .regex(/^[a-f0-9]{32}$/, { error: 'must be a Pinpoint project ID: 32 lowercase hex characters' })
-    .optional(),
-  /**
-   * Where audiences go: the files alone in S3 for any other tool, or Pinpoint imported segments.
-   * S3 is the default because Pinpoint's engagement features reached end of support on 2026-10-30.
-   */
-  audienceDestination: z
-    .enum(['pinpoint', 's3'], {
-      error: 'must be "s3" (audience files only) or "pinpoint" (imported segments)',
-    })
-    .default('s3'),
-  /** Share of each audience kept out of activation as a control group. */
-  holdoutPercent: z.coerce
-    .number({ error: 'must be a number from 0 to 50, e.g. -c holdoutPercent=10' })
-    .min(0, { error: 'must be at least 0 (0 turns the hold-out off)' })
-    .max(50, { error: 'must be at most 50 percent' })
-    .default(10),
-  /** Share of bad rows (0-1) above which a landing file is rejected whole instead of partly quarantined. */
-  maxBadShare: z.coerce
-    .number({ error: 'must be a share from 0 to 1, e.g. -c maxBadShare=0.05 for 5 %' })
-    .min(0, { error: 'must be at least 0 (0 rejects a file with any bad row)' })
-    .max(1, { error: 'must be at most 1 (1 never rejects a file for its bad rows)' })
-    .default(0.05),
-  /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
-  phoneRegion: z
-    .string()
-    .regex(/^[A-Z]{2}$/, { error: 'must be a two-letter country code in capitals, e.g. -c phoneRegion=GB' })
-    .refine(isSupportedCountry, { error: 'must be a country libphonenumber-js knows, e.g. US, GB, DE' })
-    .default('US'),
-});
+const configSchema = z
+  .object({
+    /** Who gets the "audiences ready" and failure emails. Optional at synth; deploy asks for it. */
+    email: z.email({ error: 'must be an email address, e.g. -c email=marketing-ops@example.com' }).optional(),
+    /** Prefix of every resource name, so two deployments can share an account. */
+    namePrefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, {
+        error:
+          'must be 1-20 lowercase letters, digits or dashes, starting with a letter, e.g. -c namePrefix=cdp',
+      })
+      .default('cdp'),
+    /** What `cdk destroy` does to the buckets and key: keep them (default) or delete them with their data. */
+    removalPolicy: z
+      .enum(['retain', 'destroy'], {
+        error: 'must be "retain" (keep data, the default) or "destroy" (dev only)',
+      })
+      .default('retain'),
+    /** Days a raw upload stays in the landing zone before it expires. */
+    landingRetentionDays: z.coerce
+      .number({ error: 'must be a whole number of days, e.g. -c landingRetentionDays=30' })
+      .int({ error: 'must be a whole number of days, e.g. -c landingRetentionDays=30' })
+      .min(1, { error: 'must be at least 1 day' })
+      .max(3650, { error: 'must be at most 3650 days (10 years)' })
+      .default(30),
+    /** Days the audience files (`audiences/`) and kept Segment batches (`failed/`) stay in the trusted zone. */
+    outputRetentionDays: z.coerce
+      .number({ error: 'must be a whole number of days, e.g. -c outputRetentionDays=90' })
+      .int({ error: 'must be a whole number of days, e.g. -c outputRetentionDays=90' })
+      .min(1, { error: 'must be at least 1 day' })
+      .max(3650, { error: 'must be at most 3650 days (10 years)' })
+      .default(90),
+    /** Name of the Secrets Manager secret holding the Twilio Segment write key. */
+    segmentWriteKeySecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
+        error:
+          'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-write-key',
+      })
+      .default('cdp-audiences/segment-write-key'),
+    /** Twilio Segment's regional ingestion endpoint. */
+    segmentRegion: z.enum(['us', 'eu'], { error: 'must be "us" or "eu"' }).default('us'),
+    /** A full HTTPS base URL that overrides segmentRegion: a custom domain, a proxy, a new region. */
+    segmentEndpoint: z
+      .string()
+      .refine(isSegmentBaseUrl, {
+        error:
+          'must be an https:// base URL, optionally with a path prefix, without query, fragment, credentials or /v1/batch (the function adds it), e.g. -c segmentEndpoint=https://segment-proxy.example.com',
+      })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /**
+     * Instances of the Segment push function that may run at once: each sends at most 200
+     * requests/s, and Segment allows about 1,000/s per workspace, so a burst of runs cannot stampede it.
+     */
+    segmentReservedConcurrency: z.coerce
+      .number({ error: 'must be a whole number from 1 to 4, e.g. -c segmentReservedConcurrency=2' })
+      .int({ error: 'must be a whole number from 1 to 4, e.g. -c segmentReservedConcurrency=2' })
+      .min(1, { error: 'must be at least 1 (0 would stop every Segment sync)' })
+      .max(4, { error: "must be at most 4: 5 × 200 requests/s would reach Segment's ~1,000/s per workspace" })
+      .default(2),
+    /**
+     * The existing Pinpoint project to import into; required with audienceDestination=pinpoint,
+     * because no new project can be created since Pinpoint's end of support (2026-10-30).
+     */
+    pinpointApplicationId: z
+      .string()
+      .regex(/^[a-f0-9]{32}$/, { error: 'must be a Pinpoint project ID: 32 lowercase hex characters' })
+      .optional(),
+    /**
+     * Where audiences go: the files alone in S3 for any other tool, or Pinpoint imported segments.
+     * S3 is the default because Pinpoint's engagement features reached end of support on 2026-10-30.
+     */
+    audienceDestination: z
+      .enum(['pinpoint', 's3'], {
+        error: 'must be "s3" (audience files only) or "pinpoint" (imported segments)',
+      })
+      .default('s3'),
+    /** Share of each audience kept out of activation as a control group. */
+    holdoutPercent: z.coerce
+      .number({ error: 'must be a number from 0 to 50, e.g. -c holdoutPercent=10' })
+      .min(0, { error: 'must be at least 0 (0 turns the hold-out off)' })
+      .max(50, { error: 'must be at most 50 percent' })
+      .default(10),
+    /** Share of bad rows (0-1) above which a landing file is rejected whole instead of partly quarantined. */
+    maxBadShare: z.coerce
+      .number({ error: 'must be a share from 0 to 1, e.g. -c maxBadShare=0.05 for 5 %' })
+      .min(0, { error: 'must be at least 0 (0 rejects a file with any bad row)' })
+      .max(1, { error: 'must be at most 1 (1 never rejects a file for its bad rows)' })
+      .default(0.05),
+    /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
+    phoneRegion: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { error: 'must be a two-letter country code in capitals, e.g. -c phoneRegion=GB' })
+      .refine(isSupportedCountry, { error: 'must be a country libphonenumber-js knows, e.g. US, GB, DE' })
+      .default('US'),
+  })
+  .superRefine((config, context) => {
+    if (config.audienceDestination === 'pinpoint' && !config.pinpointApplicationId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['pinpointApplicationId'],
+        message:
+          'is required with audienceDestination=pinpoint: Pinpoint ended its engagement features on 2026-10-30, so no new project can be created. Name an existing project (-c pinpointApplicationId=<32 hex characters>), or use -c audienceDestination=s3',
+      });
+    }
+  });
+
+/** A base URL the Segment sink can append `v1/batch` to. */
+function isSegmentBaseUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    url.protocol === 'https:' &&
+    url.username === '' &&
+    url.password === '' &&
+    !value.includes('?') &&
+    !value.includes('#') &&
+    !/\/v1(\/|$)/.test(url.pathname)
+  );
+}
 
 export type CdpConfig = z.infer<typeof configSchema>;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof CdpConfig)[];

@@ -59,6 +59,12 @@ export const OUTPUT_FILES = {
     path: 'ground-truth/identities.csv',
     columns: ['source', 'record_id', 'customer_id', 'variation'],
   },
+  /**
+   * Propensity scores as the Segment sync reads them. Stand-ins until the propensity models land:
+   * the planted probabilities themselves, so `cdp push-scores` has a file to run on.
+   */
+  churnScores: { path: 'scores/churn.csv', columns: ['customer_id', 'score'] },
+  repurchaseScores: { path: 'scores/repurchase.csv', columns: ['customer_id', 'score'] },
 } as const satisfies Record<string, FileSpec>;
 
 export type OutputFile = keyof typeof OUTPUT_FILES;
@@ -68,3 +74,11 @@ export type CustomerFile = Exclude<OutputFile, 'items'>;
 
 /** A small JSON summary of the planted structure, next to the CSVs. */
 export const SUMMARY_FILE = 'ground-truth.json';
+
+/**
+ * A Personalize batch segment job's output (`<input>.out`, JSON lines), one query per genre with
+ * the customers whose favourite it is, so `cdp to-pinpoint` has a file to run on. At most
+ * `SEGMENT_USERS_PER_GENRE` users per query keeps memory flat for large worlds.
+ */
+export const SEGMENT_OUTPUT_FILE = 'segments/weekly-genres.json.out';
+export const SEGMENT_USERS_PER_GENRE = 10_000;

@@ -64,6 +64,8 @@ function* customerRecordsOf(options: WorldOptions, items: readonly Item[]): Gene
             customer.householdId ?? '',
           ],
         ],
+        churnScores: [[customer.id, customer.churnProbability.toFixed(4)]],
+        repurchaseScores: [[customer.id, customer.repurchaseProbability.toFixed(4)]],
         truthIdentities: [
           ...identities.truth,
           ...web.anonymousIds.map((anonymousId) => ['web', anonymousId, customer.id, 'device'] as const),

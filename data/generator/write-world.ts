@@ -1,9 +1,17 @@
 /** The imperative shell: streams the generated world into CSV files and writes the summary. */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { CsvFileWriter } from './csv-writer';
-import { OUTPUT_FILES, SUMMARY_FILE, type CustomerFile, type OutputFile } from './files';
+import { GENRES } from './catalog';
+import {
+  OUTPUT_FILES,
+  SEGMENT_OUTPUT_FILE,
+  SEGMENT_USERS_PER_GENRE,
+  SUMMARY_FILE,
+  type CustomerFile,
+  type OutputFile,
+} from './files';
 import { createTally, summaryOf, tallyCustomer, type WorldSummary } from './summary';
 import { createWorld, itemRowOf } from './world-records';
 import type { WorldOptions } from './world';
@@ -39,11 +47,14 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   }
   const customerFiles = names.filter((name): name is CustomerFile => name !== 'items');
   const tally = createTally();
+  const segments = new Map<string, string[]>(GENRES.map((genre) => [genre, []]));
   try {
     for (const item of world.items) await writers.items.write(itemRowOf(item));
     for (const records of world.customerRecords) {
       for (const name of customerFiles) await writers[name].writeAll(records.rows[name]);
       tallyCustomer(tally, records);
+      const members = segments.get(records.customer.favouriteGenre)!;
+      if (members.length < SEGMENT_USERS_PER_GENRE) members.push(records.customer.id);
     }
   } finally {
     await Promise.all(names.map((name) => writers[name].close()));
@@ -52,11 +63,26 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   const rows = Object.fromEntries(names.map((name) => [OUTPUT_FILES[name].path, writers[name].rows]));
   const summary = summaryOf(options, world.items.length, tally, rows);
   await writeFile(join(options.outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+  await mkdir(dirname(join(options.outDir, SEGMENT_OUTPUT_FILE)), { recursive: true });
+  await writeFile(join(options.outDir, SEGMENT_OUTPUT_FILE), segmentOutputOf(segments));
   return {
     files: [
       ...names.map((name) => ({ path: OUTPUT_FILES[name].path, rows: writers[name].rows })),
       { path: SUMMARY_FILE, rows: 1 },
+      { path: SEGMENT_OUTPUT_FILE, rows: segments.size },
     ],
     summary,
   };
+}
+
+/** One line per genre in the first shape Personalize writes (`input`, `output.usersList`, `error`). */
+function segmentOutputOf(segments: ReadonlyMap<string, readonly string[]>): string {
+  const lines = [...segments].map(([genre, usersList]) =>
+    JSON.stringify({
+      input: { itemAttributes: `ITEMS.genres = "${genre}"` },
+      output: { usersList },
+      error: null,
+    }),
+  );
+  return `${lines.join('\n')}\n`;
 }

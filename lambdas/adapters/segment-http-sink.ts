@@ -51,6 +51,13 @@ export interface SegmentHttpSinkOptions {
    * says true when the wait (plus one more request) would run past its time limit.
    */
   readonly mustGiveUp?: (delayMs: number) => boolean;
+  /**
+   * Connection failures in a row (no HTTP answer at all, across every batch) after which the
+   * endpoint is taken for down: from then on every batch is given up at once, without a request,
+   * and kept for replay, instead of each one waiting through its retries. Default 5: with the
+   * default backoff, a run with a single batch in flight gives up after about 4–8 s.
+   */
+  readonly maxConsecutiveConnectionFailures?: number;
   /** Told of every retry, for logs and counters. */
   readonly onRetry?: (retry: { batchId: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -91,12 +98,17 @@ export class SegmentHttpSink implements TraitSink {
   private readonly policy: RetryPolicy;
   private readonly options: SegmentHttpSinkOptions;
   private requestCount = 0;
+  /** Attempts in a row that got no HTTP answer; any answer resets it. */
+  private connectionFailures = 0;
+  /** Set once the endpoint is taken for down: why, for every batch given up after that. */
+  private unreachable: string | undefined;
 
   constructor(options: SegmentHttpSinkOptions) {
     this.options = { ...options, writeKey: '' };
     this.#authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
     const base = options.endpoint ?? SEGMENT_ENDPOINTS[options.region ?? 'us'];
-    this.url = new URL('/v1/batch', base).toString();
+    // Relative to the base's own path, so a proxy prefix (https://proxy.example.com/segment) is kept.
+    this.url = new URL('v1/batch', base.endsWith('/') ? base : `${base}/`).toString();
     this.limit = pLimit(options.concurrency ?? 8);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     const throttle = pThrottle({ limit: options.requestsPerSecond ?? 200, interval: 1000 });
@@ -106,6 +118,11 @@ export class SegmentHttpSink implements TraitSink {
   /** Batches sent at once. */
   get concurrency(): number {
     return this.limit.concurrency;
+  }
+
+  /** Why the endpoint was taken for down, once it was (see `maxConsecutiveConnectionFailures`). */
+  get unreachableReason(): string | undefined {
+    return this.unreachable;
   }
 
   /** HTTP requests made so far, retries included. */
@@ -125,6 +142,8 @@ export class SegmentHttpSink implements TraitSink {
     try {
       await pRetry(
         async () => {
+          // Checked before the rate limiter, so a run against a dead endpoint ends without waiting.
+          if (this.unreachable) throw new AbortError(new GiveUp(this.unreachable));
           attempts += 1;
           const verdict = await this.post(batch);
           if (verdict.kind === 'delivered') return;
@@ -207,6 +226,7 @@ export class SegmentHttpSink implements TraitSink {
       });
       // Reading the body, even a short one, frees the keep-alive connection for the next request.
       const text = await response.text();
+      this.connectionFailures = 0;
       return verdictFor(
         response.status,
         response.headers.get('retry-after'),
@@ -214,7 +234,13 @@ export class SegmentHttpSink implements TraitSink {
         response.ok ? '' : text,
       );
     } catch (error) {
-      return { kind: 'retry', reason: networkReason(error, timeoutMs) };
+      const reason = networkReason(error, timeoutMs);
+      this.connectionFailures += 1;
+      const most = this.options.maxConsecutiveConnectionFailures ?? 5;
+      if (this.connectionFailures >= most && !this.unreachable) {
+        this.unreachable = `Segment unreachable: ${most} connection failures in a row, the last: ${reason}; nothing more was sent`;
+      }
+      return this.unreachable ? { kind: 'give-up', reason: this.unreachable } : { kind: 'retry', reason };
     }
   }
 }
@@ -228,6 +254,21 @@ function networkReason(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer from Segment within ${timeoutMs / 1000} s`;
   }
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return `network error talking to Segment${cause?.code ? ` (${cause.code})` : ''}`;
+  const cause = error instanceof Error ? (error.cause as ConnectionCause | undefined) : undefined;
+  return `network error talking to Segment${cause?.code ? ` (${describeCause(cause)})` : ''}`;
+}
+
+/** What undici puts in `cause`: a system error, or an AggregateError of one per address tried. */
+interface ConnectionCause {
+  readonly code?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly errors?: readonly ConnectionCause[];
+}
+
+/** `ECONNREFUSED 127.0.0.1:4100`: the code and where, never a header. */
+function describeCause(cause: ConnectionCause): string {
+  const where = cause.address ? cause : cause.errors?.find((error) => error.address);
+  if (!where?.address) return cause.code!;
+  return `${cause.code} ${where.address.includes(':') ? `[${where.address}]` : where.address}:${where.port}`;
 }

@@ -88,14 +88,18 @@ export async function handler(
   const reportKey = await report.close();
   const { done, counts, invalidRows } = result;
   const invalidRowSamples = result.invalidRowSamples.slice(0, 20);
+  // Counts and line numbers only: a reason can quote a row (an ID, an email in the wrong column);
+  // the rows and reasons are in the report in S3.
   if (invalidRows > 0)
     logger.warn('invalid score rows were not pushed', {
       run: detail.run,
       invalidRows,
-      samples: invalidRowSamples,
+      lines: invalidRowSamples.map(({ source, line }) => ({ source, line })),
       report: reportKey,
     });
   logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });
+  if (sink.unreachableReason)
+    logger.error('Segment was unreachable', { run: detail.run, reason: sink.unreachableReason });
   const replayPrefix = {
     bucket: config.SCORES_BUCKET_NAME,
     key: `${config.KEPT_BATCHES_PREFIX}${keptPrefix}`,

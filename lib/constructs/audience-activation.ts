@@ -1,6 +1,5 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -9,12 +8,12 @@ import { EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import { PinpointImports } from './pinpoint-imports';
-import type { DataLake } from './data-lake';
+import { SEGMENT_OUTPUT_PREFIX, type DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 
 /** Where Personalize writes batch segment output, and where audiences go, in the trusted bucket. */
-export const SEGMENTS_PREFIX = 'segments/';
+export const SEGMENTS_PREFIX = SEGMENT_OUTPUT_PREFIX;
 export const AUDIENCES_PREFIX = 'audiences/';
 
 /** Props of the audience activation. */
@@ -27,13 +26,17 @@ export interface AudienceActivationProps {
   readonly notifications: Notifications;
   /** Pinpoint imported segments, or the files alone in S3. */
   readonly destination: 'pinpoint' | 's3';
-  /** An existing Pinpoint project; one is created when absent and the destination is pinpoint. */
+  /** The existing Pinpoint project; required when the destination is pinpoint (none can be created). */
   readonly pinpointApplicationId?: string;
   /** Share of each audience kept out as a control group. */
   readonly holdoutPercent: number;
   /** What happens to logs on stack deletion. */
   readonly removalPolicy: RemovalPolicy;
 }
+
+/** What synth says with audienceDestination=pinpoint. */
+export const PINPOINT_END_OF_SUPPORT_WARNING =
+  'Amazon Pinpoint ended support for its engagement features (endpoints, segments, campaigns, journeys) on 2026-10-30: new projects cannot be created and import jobs may be refused. Use -c audienceDestination=s3 (the audience files in the same import format, for any tool) or connect-customer-profiles (Amazon Connect Customer Profiles segments) instead.';
 
 /** Parts of one job built at once when the output has several `.out` files. */
 export const MAX_PARALLEL_PARTS = 10;
@@ -85,12 +88,30 @@ export class AudienceActivation extends Construct {
 
     const region = Stack.of(this).region;
     if (destination === 'pinpoint') {
-      this.applicationId =
-        props.pinpointApplicationId ??
-        new pinpoint.CfnApp(this, 'PinpointProject', { name: `${Stack.of(this).stackName}-audiences` }).ref;
+      if (!props.pinpointApplicationId) {
+        throw new Error(
+          `${PINPOINT_END_OF_SUPPORT_WARNING} The pinpoint destination needs pinpointApplicationId: an existing project.`,
+        );
+      }
+      Annotations.of(this).addWarningV2(
+        'cdp-audiences:pinpoint-end-of-support',
+        PINPOINT_END_OF_SUPPORT_WARNING,
+      );
+      this.applicationId = props.pinpointApplicationId;
       this.importRole = new iam.Role(this, 'PinpointImportRole', {
+        // Only this project's import jobs may assume it (confused deputy).
         assumedBy: new iam.ServicePrincipal('pinpoint.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+            ArnLike: {
+              'aws:SourceArn': Stack.of(this).formatArn({
+                service: 'mobiletargeting',
+                resource: 'apps',
+                resourceName: `${this.applicationId}*`,
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            },
+          },
         }),
         description: 'Lets Pinpoint read the audience import files, and nothing else',
       });

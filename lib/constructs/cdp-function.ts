@@ -24,10 +24,10 @@ export interface CdpFunctionProps {
   readonly description?: string;
   /** What happens to the log group on stack deletion. */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Instances that may run at once, for a function that calls a rate-limited API. */
+  readonly reservedConcurrentExecutions?: number;
   /** Where an asynchronous invocation goes after its retries failed (EventBridge targets). */
   readonly deadLetterQueue?: sqs.IQueue;
-  /** Invocations that may run at once (1 makes the function single-flight). */
-  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -55,8 +55,8 @@ export class CdpFunction extends nodejs.NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -42,13 +43,18 @@ export interface CdpWorkflowProps {
  */
 export class CdpWorkflow extends sfn.StateMachine {
   constructor(scope: Construct, id: string, props: CdpWorkflowProps) {
+    const stack = Stack.of(scope);
+    const stateMachineName = `${stack.stackName}-${props.name}`;
     super(scope, id, {
-      stateMachineName: `${Stack.of(scope).stackName}-${props.name}`,
+      stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
       timeout: props.timeout,
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(scope, `${id}Logs`, {
+          // Under /aws/vendedlogs/ CloudWatch Logs keeps the resource policy Step Functions'
+          // log delivery needs from outgrowing its 5,120-character limit.
+          logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
           retention: logs.RetentionDays.THREE_MONTHS,
           removalPolicy: props.removalPolicy,
         }),
@@ -80,10 +86,29 @@ export class CdpWorkflow extends sfn.StateMachine {
 
     if (props.startOn) {
       const { eventBus, event, detail } = props.startOn;
+      // EventBridge may assume the start role only for the rules of our bus (confused deputy). The
+      // pattern, not the rule's own ARN: the rule names the role, so the role cannot name the rule.
+      const startRole = new iam.Role(this, 'EventsRole', {
+        assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': stack.formatArn({
+                service: 'events',
+                resource: 'rule',
+                resourceName: `${eventBus.bus.eventBusName}/*`,
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            },
+          },
+        }),
+        description: `Lets the bus rules start the ${props.name} workflow`,
+      });
       eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
         new targets.SfnStateMachine(this, {
           deadLetterQueue: props.notifications.deadLetterQueue,
           retryAttempts: 4,
+          role: startRole,
         }),
       );
     }

@@ -1,9 +1,13 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard, arnToken } from '../nag';
+
+/** Batch segment job input (one query per line) and output, in the trusted zone. */
+export const SEGMENT_QUERIES_PREFIX = 'segment-queries/';
+export const SEGMENT_OUTPUT_PREFIX = 'segments/';
 
 /** What a role may do under one prefix of the trusted zone. */
 export interface PrefixAccess {
@@ -20,6 +24,8 @@ export type Zone = 'landing' | 'trusted' | 'quarantine';
 export interface DataLakeProps {
   /** Days a raw upload stays in the landing zone. */
   readonly landingRetentionDays: number;
+  /** Days the audience files (`audiences/`) and kept Segment batches (`failed/`) stay in the trusted zone. */
+  readonly outputRetentionDays: number;
   /** RETAIN keeps buckets and key on `cdk destroy`; DESTROY deletes them with their data. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -108,11 +114,80 @@ export class DataLake extends Construct {
       lifecycleRules: [
         abortUploads,
         { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        // Activation outputs are re-built from their source on replay; they need not stay forever.
+        ...['audiences/', 'failed/'].map((prefix) => ({
+          id: `expire-${prefix.slice(0, -1)}`,
+          prefix,
+          expiration: Duration.days(props.outputRetentionDays),
+        })),
       ],
     });
     this.quarantine = zone('Quarantine', {
       lifecycleRules: [abortUploads, { id: 'expire-rejected-rows', expiration: Duration.days(90) }],
     });
+    this.allowPersonalizeBatchSegments();
+  }
+
+  /**
+   * Personalize reads the batch segment queries and writes the `.out` files itself, as the service
+   * principal, so the trusted bucket and the key must both let it, for this account's Personalize
+   * resources only (confused deputy). Without these the job fails with an access error.
+   */
+  private allowPersonalizeBatchSegments(): void {
+    const stack = Stack.of(this);
+    const personalize = new iam.ServicePrincipal('personalize.amazonaws.com');
+    const fromOurPersonalize = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'personalize',
+          resource: '*',
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      },
+    };
+    // The actions Personalize's documentation lists for a key that encrypts its S3 data.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [personalize],
+        actions: [
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+          'kms:DescribeKey',
+          'kms:CreateGrant',
+          'kms:ListGrants',
+        ],
+        resources: ['*'],
+        conditions: fromOurPersonalize,
+      }),
+    );
+    this.trusted.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [personalize],
+        actions: ['s3:GetObject'],
+        resources: [this.trusted.arnForObjects(`${SEGMENT_QUERIES_PREFIX}*`)],
+        conditions: fromOurPersonalize,
+      }),
+    );
+    this.trusted.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [personalize],
+        actions: ['s3:PutObject'],
+        resources: [this.trusted.arnForObjects(`${SEGMENT_OUTPUT_PREFIX}*`)],
+        conditions: fromOurPersonalize,
+      }),
+    );
+    this.trusted.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [personalize],
+        actions: ['s3:ListBucket'],
+        resources: [this.trusted.bucketArn],
+        conditions: {
+          ...fromOurPersonalize,
+          StringLike: { 's3:prefix': [`${SEGMENT_QUERIES_PREFIX}*`, `${SEGMENT_OUTPUT_PREFIX}*`] },
+        },
+      }),
+    );
   }
 
   /**

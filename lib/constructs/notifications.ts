@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -32,6 +32,8 @@ export class Notifications extends Construct {
   readonly topic: sns.Topic;
   /** Events the formatter could not handle after retries. */
   readonly deadLetterQueue: sqs.Queue;
+  /** Every alarm's name starts with it; the topic lets only these alarms publish. */
+  readonly alarmNamePrefix: string;
   private readonly alarmAction: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
@@ -42,14 +44,46 @@ export class Notifications extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    // CloudWatch alarms publish to the encrypted topic with this key.
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const stack = Stack.of(this);
+    // Every alarm of the stack is named `<stack>-…`, so one ARN pattern names them all.
+    this.alarmNamePrefix = `${stack.stackName}-`;
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${this.alarmNamePrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    // CloudWatch alarms publish to the encrypted topic with this key, on behalf of our alarms only.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOurAlarms,
+      }),
+    );
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'cdp-audiences',
       masterKey: key,
       enforceSSL: true,
     });
+    // The topic's policy holds only the SSL-only Deny otherwise, and a service principal is not
+    // covered by the account's IAM policies: without this Allow every alarm action is refused.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOurAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     this.alarmAction = new actions.SnsAction(this.topic);
 
@@ -59,6 +93,9 @@ export class Notifications extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // EventBridge sends to the encrypted dead-letter queue with this key. The queue policy CDK
+    // writes names each rule (aws:SourceArn); the key grant cannot: EventBridge's KMS requests
+    // carry no aws:SourceAccount/aws:SourceArn, so such a condition would drop every event.
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -129,6 +166,7 @@ export class Notifications extends Construct {
 
   private alarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.alarmNamePrefix}${id}`,
       metric,
       alarmDescription: description,
       threshold: 1,

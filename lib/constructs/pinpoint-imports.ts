@@ -3,14 +3,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { QUEUE_WAIT_HOURS } from '../../lambdas/core/destinations/activation-outcome';
 import { catchEvery } from './cdp-workflow';
 
 // Pinpoint runs at most two import jobs at once per account (endpoint import quotas); the map
 // starts no more than that, and a refused start waits and retries instead of failing.
 const PINPOINT_CONCURRENT_IMPORTS = 2;
-// Bounded polling: 120 polls 30 s apart is one hour per import.
+// Bounded polling: 120 polls 30 s apart is one hour per running import.
 const POLL_INTERVAL = Duration.seconds(30);
 export const MAX_IMPORT_POLLS = 120;
+// A job queued behind other imports of the account (PENDING_JOB) is not running yet, so its wait
+// has a budget of its own: 480 polls 30 s apart is QUEUE_WAIT_HOURS (4 hours).
+export const MAX_QUEUE_POLLS = (QUEUE_WAIT_HOURS * 3600) / POLL_INTERVAL.toSeconds();
 
 /** Props of the Pinpoint imports. */
 export interface PinpointImportsProps {
@@ -108,12 +112,18 @@ export class PinpointImports extends Construct {
       parameters: { value: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls.value'), 1) },
       resultPath: '$.polls',
     });
+    const countQueued = new sfn.Pass(this, 'Count queued poll', {
+      parameters: { value: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.queued.value'), 1) },
+      resultPath: '$.queued',
+    });
 
+    // The response as it came: SegmentId, TotalFailures and Failures may each be absent, and a
+    // JSONPath to a missing field is a runtime error; the outcome step reads what is there.
     const completed = new sfn.Pass(this, 'Imported', {
       parameters: {
         name: sfn.JsonPath.stringAt('$.audience.name'),
         outcome: 'COMPLETED',
-        segmentId: sfn.JsonPath.stringAt('$.status.response.Definition.SegmentId'),
+        job: sfn.JsonPath.objectAt('$.status.response'),
       },
     });
     const failed = new sfn.Pass(this, 'Import failed', {
@@ -131,6 +141,13 @@ export class PinpointImports extends Construct {
         error: 'ImportJobTimedOut',
       },
     });
+    const queuedTooLong = new sfn.Pass(this, 'Import queued too long', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'FAILED',
+        error: 'ImportJobQueuedTooLong',
+      },
+    });
     const refused = new sfn.Pass(this, 'Import refused', {
       parameters: {
         name: sfn.JsonPath.stringAt('$.audience.name'),
@@ -142,21 +159,31 @@ export class PinpointImports extends Construct {
     catchEvery(start, refused, '$.error');
     catchEvery(poll, refused, '$.error');
 
+    const runningBudget = new sfn.Choice(this, 'Running too long?')
+      .when(sfn.Condition.numberGreaterThanEquals('$.polls.value', MAX_IMPORT_POLLS), timedOut)
+      .otherwise(wait);
+    const queueBudget = new sfn.Choice(this, 'Queued too long?')
+      .when(sfn.Condition.numberGreaterThanEquals('$.queued.value', MAX_QUEUE_POLLS), queuedTooLong)
+      .otherwise(wait);
     const decide = new sfn.Choice(this, 'Import done?')
       .when(sfn.Condition.stringEquals('$.status.status', 'COMPLETED'), completed)
       .when(sfn.Condition.stringEquals('$.status.status', 'FAILED'), failed)
-      .when(sfn.Condition.numberGreaterThanEquals('$.polls.value', MAX_IMPORT_POLLS), timedOut)
-      .otherwise(wait);
+      .when(sfn.Condition.stringEquals('$.status.status', 'PENDING_JOB'), countQueued.next(queueBudget))
+      .otherwise(count.next(runningBudget));
 
     // A Distributed Map: each import polls in a child execution of its own, so a job with many
     // audiences never reaches the 25,000-event history limit of one Standard execution.
     const map = new sfn.DistributedMap(this, 'Import each audience', {
       itemsPath: '$.build.audiences',
       maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
-      itemSelector: { audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'), polls: { value: 0 } },
+      itemSelector: {
+        audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+        polls: { value: 0 },
+        queued: { value: 0 },
+      },
       resultPath: '$.imports',
     });
-    map.itemProcessor(start.next(wait).next(poll).next(count).next(decide));
+    map.itemProcessor(start.next(wait).next(poll).next(decide));
     this.map = map;
   }
 }

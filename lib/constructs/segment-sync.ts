@@ -29,6 +29,10 @@ export interface SegmentSyncProps {
   readonly writeKeySecretName: string;
   /** Segment's ingestion region. */
   readonly region: 'us' | 'eu';
+  /** A base URL that overrides the region's host (custom domain, proxy). */
+  readonly endpoint?: string;
+  /** Push functions that may run at once (each sends at most 200 requests/s). */
+  readonly reservedConcurrency: number;
   /** What happens to logs on stack deletion. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -63,7 +67,10 @@ export class SegmentSync extends Construct {
         // Kept batches land under failed/<run>/ at the bucket root.
         KEPT_BATCHES_PREFIX: '',
         SEGMENT_REGION: props.region,
+        ...(props.endpoint ? { SEGMENT_ENDPOINT: props.endpoint } : {}),
       },
+      // Concurrent runs (a replay next to a new score file) share Segment's per-workspace rate.
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logRemovalPolicy: props.removalPolicy,
     });
     const role = this.pushFunction.role!;

@@ -121,10 +121,49 @@ describe('the push-scores handler', () => {
     ]);
   });
 
+  it('logs the counts and line numbers of unreadable rows, never their content', async () => {
+    // Prepare
+    await useSink();
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.4\njane@example.com,cust-981\n' });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => written.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => written.push(String(chunk)) > 0);
+    for (const method of ['log', 'info', 'warn', 'error'] as const)
+      vi.spyOn(console, method).mockImplementation(
+        (...args) => void written.push(args.map(String).join(' ')),
+      );
+
+    // Act
+    await handler(detail(['churn']), plenty);
+
+    // Assess
+    const logs = written.join('\n');
+    expect(logs).toContain('invalid score rows were not pushed');
+    expect(logs).toMatch(/"line":\s*3/);
+    expect(logs).not.toContain('jane@example.com');
+    expect(logs).not.toContain('cust-981');
+  });
+
+  it('refuses a run whose file has an unterminated quote before sending anything, as the CLI does', async () => {
+    // Prepare
+    const target = await useSink();
+    const broken = scores(1_000).replace('\nc500,', '\n"c500,');
+    bucketWith({ 'scores/run-42/churn.csv': scores(10), 'scores/run-42/repurchase.csv': broken });
+
+    // Act
+    const pushing = handler(detail(), plenty);
+
+    // Assess
+    await expect(pushing).rejects.toThrow(
+      /nothing was pushed.*repurchase\.csv line 502: a quoted field opens on this line and runs over the next 499 line\(s\)/s,
+    );
+    expect(target.stats().requests).toBe(0);
+  });
+
   it('writes no report when every row was readable', async () => {
     // Prepare
     await useSink();
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
 
     // Act
     await handler(detail(['churn']), plenty);
@@ -136,7 +175,7 @@ describe('the push-scores handler', () => {
   it('writes the trait names configured in SEGMENT_TRAIT_NAMES', async () => {
     // Prepare
     const target = await useSink({ keepEvents: true });
-    bucketWith({ 'scores/run-42/churn.csv': 'c1,0.42\n' });
+    bucketWith({ 'scores/run-42/churn.csv': 'customer_id,score\nc1,0.42\n' });
     const names = {
       churn: { score: 'p_churn', decile: 'p_churn_decile' },
       repurchase: { score: 'p_rebuy', decile: 'p_rebuy_decile' },

@@ -13,12 +13,6 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
     expect(findings).toEqual([]);
   });
 
-  it('finds no unacknowledged violation with the Pinpoint destination and a new Pinpoint project', () => {
-    const { app } = buildApp({ audienceDestination: 'pinpoint' });
-
-    expect(unacknowledgedNagFindings(app)).toEqual([]);
-  });
-
   it('finds no unacknowledged violation with an existing Pinpoint project', () => {
     const { app } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) });
 

@@ -12,6 +12,9 @@ describe('parseConfig', () => {
       landingRetentionDays: 30,
       segmentWriteKeySecretName: 'cdp-audiences/segment-write-key',
       segmentRegion: 'us',
+      segmentEndpoint: undefined,
+      segmentReservedConcurrency: 2,
+      outputRetentionDays: 90,
       pinpointApplicationId: undefined,
       audienceDestination: 's3',
       holdoutPercent: 10,
@@ -25,6 +28,23 @@ describe('parseConfig', () => {
 
     expect(config.landingRetentionDays).toBe(14);
     expect(config.holdoutPercent).toBe(5);
+  });
+
+  it('requires an existing Pinpoint project with the pinpoint destination, since none can be created', () => {
+    expect(() => parseConfig({ audienceDestination: 'pinpoint' })).toThrow(
+      /^Config key "pinpointApplicationId" is required with audienceDestination=pinpoint: .*2026-10-30.*-c audienceDestination=s3/,
+    );
+    expect(
+      parseConfig({ audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) }),
+    ).toMatchObject({
+      audienceDestination: 'pinpoint',
+    });
+  });
+
+  it('takes an https Segment base URL with a path prefix and drops its trailing slash', () => {
+    expect(parseConfig({ segmentEndpoint: 'https://gateway.example.com/segment/' }).segmentEndpoint).toBe(
+      'https://gateway.example.com/segment',
+    );
   });
 
   it('treats an empty value as absent', () => {
@@ -56,6 +76,26 @@ describe('parseConfig', () => {
       /^Config key "segmentWriteKeySecretName" must be a Secrets Manager secret name/,
     ],
     [{ segmentRegion: 'apac' }, /^Config key "segmentRegion" must be "us" or "eu"/],
+    [
+      { segmentEndpoint: 'http://segment.example.com' },
+      /^Config key "segmentEndpoint" must be an https:\/\/ base URL/,
+    ],
+    [
+      { segmentEndpoint: 'segment.example.com' },
+      /^Config key "segmentEndpoint" must be an https:\/\/ base URL/,
+    ],
+    [
+      { segmentEndpoint: 'https://api.segment.io/v1/batch' },
+      /^Config key "segmentEndpoint" .*without .*\/v1\/batch/,
+    ],
+    [
+      { segmentEndpoint: 'https://proxy.example.com/?key=1' },
+      /^Config key "segmentEndpoint" .*without query/,
+    ],
+    [{ segmentEndpoint: 'https://user:pw@proxy.example.com' }, /^Config key "segmentEndpoint" .*credentials/],
+    [{ outputRetentionDays: '0' }, /^Config key "outputRetentionDays" must be at least 1 day/],
+    [{ segmentReservedConcurrency: '0' }, /^Config key "segmentReservedConcurrency" must be at least 1/],
+    [{ segmentReservedConcurrency: '5' }, /^Config key "segmentReservedConcurrency" must be at most 4/],
   ])('rejects %j with a sentence naming the key and the fix', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(message);

@@ -97,7 +97,30 @@ describe('cdp to-pinpoint', () => {
 
     // Assess
     expect(status).toBe(1);
-    expect(out.error).toContain('No audience was written.');
+    expect(out.error).toContain(
+      `No audience was written, and no manifest: ${file} does not look like batch segment output.`,
+    );
+  });
+
+  it('writes nothing at all, not even a manifest, for an interactions CSV with a byte order mark', async () => {
+    // Prepare
+    const file = write(
+      'interactions.csv',
+      '\ufeffUSER_ID,ITEM_ID,TIMESTAMP\nu1,i1,1700000000\nu2,i2,1700000001\n',
+    );
+
+    // Act
+    const status = await toPinpoint(file, options(), io);
+
+    // Assess
+    expect(status).toBe(1);
+    expect(out.error.slice(0, 3)).toEqual([
+      expect.stringMatching(new RegExp(`^${file} line 1: .*\\(skipped\\)$`)),
+      expect.stringMatching(new RegExp(`^${file} line 2: .*\\(skipped\\)$`)),
+      expect.stringMatching(new RegExp(`^${file} line 3: .*\\(skipped\\)$`)),
+    ]);
+    expect(readdirSync(dir)).toEqual(['interactions.csv']);
+    expect(out.log.join('\n')).not.toContain('Manifest:');
   });
 
   it('stops with a message naming the file when the input does not exist', async () => {

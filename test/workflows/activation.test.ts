@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
-import { MAX_IMPORT_POLLS } from '../../lib/constructs/pinpoint-imports';
+import { MAX_IMPORT_POLLS, MAX_QUEUE_POLLS } from '../../lib/constructs/pinpoint-imports';
 import { buildApp } from '../lib/synth';
 import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
 
@@ -153,6 +153,22 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
     expect(detailType).toBe('Audiences Imported');
   });
 
+  it('retries a start Pinpoint refuses as too many requests 12 times, from 60 s, ×1.5, at most 10 min apart, with jitter', () => {
+    // Act
+    const start = (itemProcessorOf(definition, 'Import each audience') as { States: Record<string, any> })
+      .States['Start import'];
+
+    // Assess
+    expect(start.Retry[0]).toEqual({
+      ErrorEquals: ['Pinpoint.TooManyRequestsException'],
+      IntervalSeconds: 60,
+      BackoffRate: 1.5,
+      MaxDelaySeconds: 600,
+      MaxAttempts: 12,
+      JitterStrategy: 'FULL',
+    });
+  });
+
   it('reports a FAILED Pinpoint import with its reason and still lists the audiences that landed', async () => {
     const pinpoint = fakePinpoint({
       finalStatus: (jobId) => (jobId === 'job-comedy' ? 'FAILED' : 'COMPLETED'),
@@ -199,6 +215,70 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
     expect(detailType).toBe('Audience Import Failed');
     expect(detail.failures[0].reason).toContain('did not finish');
     expect(checks).toBe(3 * MAX_IMPORT_POLLS);
+  });
+
+  it('reports an import whose response names no segment without breaking the run', async () => {
+    // Prepare
+    const pinpoint = fakePinpoint();
+    const noSegment: Handler = async (input) => {
+      const answer = (await pinpoint.check(input)) as { ImportJobResponse: Record<string, unknown> };
+      const { Definition: _definition, ...rest } = answer.ImportJobResponse;
+      return {
+        ImportJobResponse: { ...rest, TotalProcessed: 10, TotalFailures: 2, Failures: ['Row 4: bad'] },
+      };
+    };
+
+    // Act
+    const { detailType, detail } = await run({ 'Start import': pinpoint.start, 'Check import': noSegment });
+
+    // Assess
+    expect(detailType).toBe('Audiences Imported');
+    expect(detail.audiences[0]).not.toHaveProperty('segmentId');
+    expect(detail.audiences[0].pinpointImport).toEqual({
+      processed: 10,
+      failed: 2,
+      failedRows: ['Row 4: bad'],
+    });
+  });
+
+  it('does not spend the running poll budget while Pinpoint queues the job (PENDING_JOB)', async () => {
+    // Prepare: queued for longer than a running job may take, then it runs and completes.
+    const pinpoint = fakePinpoint();
+    const queuedChecks = new Map<string, number>();
+    const queuedThenRuns: Handler = async (input) => {
+      const seen = (queuedChecks.get(input.JobId) ?? 0) + 1;
+      queuedChecks.set(input.JobId, seen);
+      if (seen <= MAX_IMPORT_POLLS + 10)
+        return { ImportJobResponse: { Id: input.JobId, JobStatus: 'PENDING_JOB' } };
+      return pinpoint.check(input);
+    };
+
+    // Act
+    const { detailType } = await run({ 'Start import': pinpoint.start, 'Check import': queuedThenRuns });
+
+    // Assess
+    expect(detailType).toBe('Audiences Imported');
+  });
+
+  it('gives up on a job queued past its own bound, and says the queue was the bound hit', async () => {
+    // Prepare
+    const pinpoint = fakePinpoint();
+    let checks = 0;
+    const alwaysQueued: Handler = async (input) => {
+      checks += 1;
+      return { ImportJobResponse: { Id: input.JobId, JobStatus: 'PENDING_JOB' } };
+    };
+
+    // Act
+    const { detailType, detail } = await run({
+      'Start import': pinpoint.start,
+      'Check import': alwaysQueued,
+    });
+
+    // Assess
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.failures[0].reason).toContain('PENDING_JOB');
+    expect(checks).toBe(3 * MAX_QUEUE_POLLS);
   });
 
   it('fans out over the parts of a job with several .out files, then merges them before importing', async () => {

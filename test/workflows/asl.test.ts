@@ -11,7 +11,7 @@ function allStates(definition: Record<string, any>): [string, Record<string, any
 }
 
 describe.each([
-  ['ActivationWorkflow', { audienceDestination: 'pinpoint' }],
+  ['ActivationWorkflow', { audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) }],
   ['ActivationWorkflow', { audienceDestination: 's3' }],
   ['SegmentSyncWorkflow', {}],
   ['IngestionWorkflow', {}],

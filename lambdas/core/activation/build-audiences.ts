@@ -37,6 +37,12 @@ export interface BuildAudiencesOptions {
   readonly holdoutPercent?: number;
   /** Called after each chunk with the bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * Write `manifest.json` even when no line became an audience. Default true: the activation
+   * workflow's failure email points to it as the report. The CLI passes false, so a file that is
+   * not batch segment output leaves nothing behind that could be taken for a result.
+   */
+  readonly manifestWhenNothingUsable?: boolean;
 }
 
 const MAX_ISSUES = 1000;
@@ -240,6 +246,7 @@ export async function buildAudiences(
     throw error;
   }
   const manifest = manifestOf(builder, options, keyMode);
+  if (manifest.audiences.length === 0 && options.manifestWhenNothingUsable === false) return manifest;
   const file = sink.openWrite(manifest.manifestKey, 'application/json');
   file.end(`${JSON.stringify(manifest, null, 2)}\n`);
   await finished(file);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { causeMessage, describeStepFailure } from '../errors';
 import { EVENTS, MAX_AUDIENCES_IN_EVENT, MAX_FAILURES_IN_EVENT, type DetailOf } from '../events/catalog';
 
@@ -21,7 +22,12 @@ export interface BuildResult {
 
 /** How one Pinpoint import ended, as the workflow's map state records it. */
 export type ImportResult =
-  | { readonly name: string; readonly outcome: 'COMPLETED'; readonly segmentId: string }
+  | {
+      readonly name: string;
+      readonly outcome: 'COMPLETED';
+      /** Pinpoint's GetImportJob response (ImportJobResponse), as it came. */
+      readonly job: unknown;
+    }
   | {
       readonly name: string;
       readonly outcome: 'FAILED';
@@ -57,14 +63,20 @@ export type ActivationEvent =
       detail: DetailOf<typeof EVENTS.audienceImportFailed>;
     };
 
+/** How long an import may wait in Pinpoint's queue (PENDING_JOB): the workflow's queue poll budget. */
+export const QUEUE_WAIT_HOURS = 4;
+
 export const PINPOINT_END_OF_SUPPORT =
   'Amazon Pinpoint refused the request. Its engagement features (endpoints, segments, campaigns, journeys) reached end of support on 30 October 2026. Redeploy with -c audienceDestination=s3 to keep getting the audience files, and load them into Amazon Connect or another tool.';
 
 /** Turns a Step Functions error into a sentence for the email; never a stack trace. */
 export function describeError(error: string | undefined, cause: string | undefined): string {
-  const message = causeMessage(cause);
+  const full = causeMessage(cause);
+  const message = full === undefined ? undefined : clip(full, MAX_CAUSE_CHARS);
   const name = error ?? 'UnknownError';
   if (/end of support|no longer (available|supported)/i.test(message ?? '')) return PINPOINT_END_OF_SUPPORT;
+  if (name === 'ImportJobQueuedTooLong')
+    return `The Pinpoint import waited in Pinpoint's queue (PENDING_JOB, behind other imports of the account) longer than the workflow waits for a queue (about ${QUEUE_WAIT_HOURS} hours), and never started.`;
   if (/Pinpoint\.(Forbidden|NotFound|MethodNotAllowed|AccessDenied)/.test(name)) {
     return `Pinpoint refused the request (${name}${message ? `: ${message}` : ''}). Check that pinpointApplicationId names an existing project in this region. If it does, the likely cause is the end of support: ${PINPOINT_END_OF_SUPPORT}`;
   }
@@ -76,8 +88,50 @@ export function describeError(error: string | undefined, cause: string | undefin
   if (name === 'ImportJobFailed')
     return `Pinpoint could not import the file: ${message ?? 'no detail given'}.`;
   if (name === 'ImportJobTimedOut')
-    return 'The Pinpoint import did not finish within the time the workflow waits for it (about 1 hour).';
-  return describeStepFailure(error, cause);
+    return 'The Pinpoint import started but did not finish within the time the workflow gives a running import (about 1 hour).';
+  return clip(describeStepFailure(error, cause), MAX_CAUSE_CHARS);
+}
+
+/** Rows Pinpoint could not import, shown per audience in the email. */
+export const FAILED_ROWS_SHOWN = 5;
+/** Longest text of Pinpoint's taken into an event; the full text stays in the execution history. */
+export const MAX_CAUSE_CHARS = 500;
+
+/** The fields of a completed GetImportJob response we use; any may be absent. */
+const completedJob = z.looseObject({
+  Definition: z.looseObject({ SegmentId: z.string().optional() }).optional(),
+  TotalProcessed: z.number().int().nonnegative().optional(),
+  TotalFailures: z.number().int().nonnegative().optional(),
+  Failures: z.array(z.string()).optional(),
+});
+
+/** What a completed import says: its segment (when Pinpoint names one) and, if rows failed, the counts. */
+export function readCompletedImport(job: unknown): {
+  segmentId?: string;
+  pinpointImport?: { processed: number; failed: number; failedRows: string[] };
+} {
+  const parsed = completedJob.safeParse(job);
+  if (!parsed.success) return {};
+  const { Definition, TotalProcessed, TotalFailures, Failures } = parsed.data;
+  const segmentId = Definition?.SegmentId;
+  const failed = TotalFailures ?? 0;
+  return {
+    ...(segmentId ? { segmentId } : {}),
+    // COMPLETED with failures is a partial import: the segment lacks those rows.
+    ...(failed > 0
+      ? {
+          pinpointImport: {
+            processed: TotalProcessed ?? 0,
+            failed,
+            failedRows: (Failures ?? []).slice(0, FAILED_ROWS_SHOWN).map((row) => clip(row, 200)),
+          },
+        }
+      : {}),
+  };
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function consoleUrl(region: string, applicationId: string, segmentId: string): string {
@@ -108,7 +162,8 @@ export function activationOutcome(given: ActivationRun): ActivationEvent {
   const results = new Map((run.imports ?? []).map((r) => [r.name, r]));
   const summaries = build.audiences.map((a) => {
     const result = results.get(a.name);
-    const segmentId = result?.outcome === 'COMPLETED' ? result.segmentId : undefined;
+    const completed = result?.outcome === 'COMPLETED' ? readCompletedImport(result.job) : {};
+    const { segmentId } = completed;
     return {
       name: a.name,
       query: a.query,
@@ -116,6 +171,7 @@ export function activationOutcome(given: ActivationRun): ActivationEvent {
       holdoutSize: a.holdoutSize,
       unresolvedUsers: a.unresolvedUsers,
       ...(segmentId ? { segmentId } : {}),
+      ...(completed.pinpointImport ? { pinpointImport: completed.pinpointImport } : {}),
       ...(segmentId && run.applicationId
         ? { consoleUrl: consoleUrl(run.region, run.applicationId, segmentId) }
         : {}),

@@ -39,6 +39,10 @@ const audienceSummary = z.object({
   unresolvedUsers: count,
   segmentId: z.string().optional(),
   consoleUrl: z.string().optional(),
+  /** Pinpoint's counts for the import, and the first rows it could not import (a partial import). */
+  pinpointImport: z
+    .object({ processed: count, failed: count, failedRows: z.array(z.string()).max(5) })
+    .optional(),
 });
 
 /** EventBridge entries are capped at 256 KB; an audience summary is about 300 bytes. */

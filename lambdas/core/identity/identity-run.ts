@@ -51,27 +51,18 @@ async function* parquetRows(store: ObjectStore, prefix: string, columns: string[
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value : undefined;
 
-/** The identity records held in the trusted zone: one per CRM customer_id, receipt and device. */
-export async function loadIdentityRecords(store: ObjectStore): Promise<IdentityRecord[]> {
-  const records: IdentityRecord[] = [];
-  const seen = new Set<string>();
-  const add = (record: IdentityRecord) => {
-    // The same record in two deliveries (a CRM export sent again) is one record.
-    const key = recordKey(record);
-    if (seen.has(key)) return;
-    seen.add(key);
-    records.push(record);
-  };
-  for await (const row of parquetRows(store, 'trusted/crm/customers/', [
-    'customer_id',
-    'email',
-    'first_name',
-    'last_name',
-    'phone',
-    'postcode',
-    'created_at',
-  ])) {
-    add({
+/**
+ * Builds identity records from rows of the three sources (column name -> normalised value, as
+ * ingestion writes them): one record per CRM customer_id, receipt and web device. The same record
+ * in two deliveries (a CRM export sent again) is kept once.
+ */
+export class IdentityRecordsBuilder {
+  private readonly records: IdentityRecord[] = [];
+  private readonly seen = new Set<string>();
+  private readonly devices = new Map<string, Set<string>>();
+
+  addCrm(row: Row): void {
+    this.add({
       source: 'crm',
       sourceId: String(row['customer_id']),
       name: nameOf(text(row['first_name']) ?? null, text(row['last_name']) ?? null),
@@ -82,37 +73,56 @@ export async function loadIdentityRecords(store: ObjectStore): Promise<IdentityR
       createdAt: row['created_at'] instanceof Date ? row['created_at'].getTime() : undefined,
     });
   }
-  for await (const row of parquetRows(store, 'trusted/store/sales/', [
-    'receipt_id',
-    'name',
-    'email',
-    'phone',
-    'postcode',
-  ])) {
+
+  addReceipt(row: Row): void {
     const full = text(row['name']);
-    const name = nameFromFull(full ?? null);
     const words = (full ?? '').trim().split(/\s+/);
-    add({
+    this.add({
       source: 'store',
       sourceId: String(row['receipt_id']),
-      name,
+      name: nameFromFull(full ?? null),
       displayName: { first: words.slice(0, -1).join(' '), last: words.at(-1) ?? '' },
       email: text(row['email']),
       phone: text(row['phone']),
       postcode: text(row['postcode']),
     });
   }
-  const devices = new Map<string, Set<string>>();
-  for await (const row of parquetRows(store, 'trusted/web/events/', ['anonymous_id', 'customer_id'])) {
+
+  /** A web event: its device, and the customer it was signed in as, if any. */
+  addWebEvent(row: Row): void {
     const device = String(row['anonymous_id']);
-    const signedIn = devices.get(device) ?? new Set<string>();
+    let signedIn = this.devices.get(device);
+    if (!signedIn) this.devices.set(device, (signedIn = new Set<string>()));
     const customer = text(row['customer_id']);
     if (customer) signedIn.add(customer);
-    devices.set(device, signedIn);
   }
-  for (const [device, signedIn] of devices)
-    add({ source: 'web', sourceId: device, signedInAs: [...signedIn] });
-  return records;
+
+  build(): IdentityRecord[] {
+    for (const [device, signedIn] of this.devices)
+      this.add({ source: 'web', sourceId: device, signedInAs: [...signedIn] });
+    this.devices.clear();
+    return this.records;
+  }
+
+  private add(record: IdentityRecord): void {
+    const key = recordKey(record);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.records.push(record);
+  }
+}
+
+/** The identity records held in the trusted zone. */
+export async function loadIdentityRecords(store: ObjectStore): Promise<IdentityRecord[]> {
+  const builder = new IdentityRecordsBuilder();
+  const crm = ['customer_id', 'email', 'first_name', 'last_name', 'phone', 'postcode', 'created_at'];
+  for await (const row of parquetRows(store, 'trusted/crm/customers/', crm)) builder.addCrm(row);
+  const sales = ['receipt_id', 'name', 'email', 'phone', 'postcode'];
+  for await (const row of parquetRows(store, 'trusted/store/sales/', sales)) builder.addReceipt(row);
+  for await (const row of parquetRows(store, 'trusted/web/events/', ['anonymous_id', 'customer_id'])) {
+    builder.addWebEvent(row);
+  }
+  return builder.build();
 }
 
 /** Last run's identity map, `source:source_id` -> customer_id, or undefined on a first run. */

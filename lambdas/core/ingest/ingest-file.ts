@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { hashId } from '../activation/id-bytes';
+import { finishHash, HASH_SEED_1, HASH_SEED_2, idHash } from '../activation/id-bytes';
 import { IdHashSet } from '../activation/id-hash-set';
 import { objectStoreSink } from '../activation/audience-sink';
 import type { ObjectStore } from '../ports/object-store';
@@ -232,8 +232,8 @@ class FileRun {
         await this.writeRawRow(record.line, record.raw);
         continue;
       }
-      const [h1, h2] = hashId(record.values.map(keyText).join('\u001f'));
-      if (!this.seen.add(h1 | 1, h2)) {
+      hashRow(record.values);
+      if (!this.seen.add(idHash[0]!, idHash[1]!)) {
         this.counts.duplicates++;
         continue;
       }
@@ -288,6 +288,28 @@ class FileRun {
     await Promise.all(writers.map((writer) => finished(writer)));
     return this.quarantine.has('report.csv') ? `${this.prefix}report.csv` : undefined;
   }
+}
+
+/**
+ * The 64-bit hash of a normalised row, into `idHash`: the activation core's two hash lanes, fed
+ * with UTF-16 code units and a separator after each cell, so no joined string or byte copy is made.
+ */
+function hashRow(values: readonly CellValue[]): void {
+  let h1 = HASH_SEED_1;
+  let h2 = HASH_SEED_2;
+  let length = 0;
+  for (const value of values) {
+    const text = keyText(value);
+    for (let i = 0; i <= text.length; i++) {
+      // 0x1f (unit separator) ends each cell: ("ab", "c") and ("a", "bc") differ.
+      const c = i < text.length ? text.charCodeAt(i) : 0x1f;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    length += text.length + 1;
+  }
+  finishHash(h1, h2, length, 0);
 }
 
 function keyText(value: CellValue): string {

@@ -55,6 +55,9 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
       a.unresolvedUsers > 0 && `    not found in Pinpoint: ${n(a.unresolvedUsers)} users`,
       a.segmentId && `    segment:  ${a.segmentId}`,
       a.consoleUrl && `    console:  ${a.consoleUrl}`,
+      a.pinpointImport &&
+        `    PARTIAL import: Pinpoint processed ${n(a.pinpointImport.processed)} rows, ${n(a.pinpointImport.failed)} failed`,
+      ...(a.pinpointImport?.failedRows ?? []).map((row) => `      - ${row}`),
     ),
   );
   return {
@@ -114,7 +117,7 @@ function batchSegmentJobFailed(d: DetailOf<typeof EVENTS.batchSegmentJobStateCha
 }
 
 function syncCounts(c: DetailOf<typeof EVENTS.segmentSyncSucceeded>['counts']): string {
-  return `sent ${n(c.sent)}, retried ${n(c.retried)}, failed ${n(c.failed)}, kept for replay ${n(c.keptForReplay)}`;
+  return `sent ${n(c.sent)}, retry requests ${n(c.retried)}, failed ${n(c.failed)}, kept for replay ${n(c.keptForReplay)}`;
 }
 
 function segmentSyncSucceeded(d: DetailOf<typeof EVENTS.segmentSyncSucceeded>): Email {

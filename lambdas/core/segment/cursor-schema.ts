@@ -8,7 +8,7 @@ export const syncCursorSchema: z.ZodType<SyncCursor> = z.object({
   source: count,
   byte: count,
   line: count,
-  columns: z.object({ customerId: count, score: count }).optional(),
+  columns: z.object({ customerId: count, score: count, count: count }).optional(),
   counts: z.object({ sent: count, retried: count, failed: count, keptForReplay: count }),
   invalidRows: count,
 });

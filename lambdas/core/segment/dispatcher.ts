@@ -1,6 +1,6 @@
 import type { KeptBatchStore } from '../ports/kept-batch-store';
 import type { TraitSink } from '../ports/trait-sink';
-import { addCounts, ZERO_COUNTS, type EventBatch, type RejectedEvent, type SyncCounts } from './types';
+import { addCounts, ZERO_COUNTS, type EventBatch, type SyncCounts } from './types';
 
 /**
  * Sends batches with at most `window` in flight, counts what happened, and keeps what failed.
@@ -42,18 +42,6 @@ export class Dispatcher {
     this.throwIfFatal();
   }
 
-  /** Keeps an event refused before sending (over a Segment limit) for replay. */
-  async reject(rejected: RejectedEvent): Promise<void> {
-    this.add({ failed: 1 });
-    await this.options.kept.keep({
-      run: this.options.run,
-      batchId: `event-${rejected.messageId}`,
-      reason: rejected.reason,
-      events: [rejected.event],
-    });
-    this.add({ keptForReplay: 1 });
-  }
-
   /** Waits for every batch in flight. Throws the first fatal error, if any. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
@@ -63,7 +51,7 @@ export class Dispatcher {
   private async deliver(batch: EventBatch): Promise<void> {
     const count = batch.events.length;
     const outcome = await this.options.sink.send(batch);
-    if (outcome.attempts > 1) this.add({ retried: count });
+    if (outcome.attempts > 1) this.add({ retried: outcome.attempts - 1 });
     if (outcome.delivered) {
       this.add({ sent: count });
       return;

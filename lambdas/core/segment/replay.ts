@@ -54,7 +54,7 @@ export async function replayKept(options: ReplayOptions): Promise<ReplayResult> 
     const outcomes = await Promise.all(batches.map((batch) => options.sink.send(batch)));
     outcomes.forEach((outcome, index) => {
       const count = batches[index]!.events.length;
-      if (outcome.attempts > 1) counts = addCounts(counts, { ...ZERO_COUNTS, retried: count });
+      if (outcome.attempts > 1) counts = addCounts(counts, { ...ZERO_COUNTS, retried: outcome.attempts - 1 });
       if (outcome.delivered) counts = addCounts(counts, { ...ZERO_COUNTS, sent: count });
       else {
         undeliverable += count;

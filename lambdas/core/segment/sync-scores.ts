@@ -3,6 +3,8 @@ import type { TraitSink } from '../ports/trait-sink';
 import { BatchBuilder, type BatchOutput } from './batcher';
 import { Dispatcher } from './dispatcher';
 import { SEGMENT_LIMITS, type SegmentLimits } from './limits';
+import { UserFacingError } from '../errors';
+import { refuseBrokenScoreFiles } from './score-file-check';
 import { readScoreRows, type ScoreColumns } from './score-rows';
 import { buildIdentify, type TraitNames } from './traits';
 import { ZERO_COUNTS, type PropensityModel, type SyncCounts } from './types';
@@ -95,10 +97,15 @@ export async function syncScores(options: SyncOptions): Promise<SyncResult> {
     counts: start.counts,
     onSettled: (counts) => options.onProgress?.({ ...position, counts }),
   });
-  const route = async (output: BatchOutput): Promise<void> => {
-    for (const batch of output.batches) await dispatcher.send(batch);
-    if (output.rejected) await dispatcher.reject(output.rejected);
+  const builderLimits = options.limits ?? SEGMENT_LIMITS;
+  const reportInvalid = (report: InvalidRowReport): void => {
+    invalidRows += 1;
+    if (samples.length < maxSamples) samples.push(report);
+    options.onInvalidRow?.(report);
   };
+
+  // A new run is checked whole before its first event leaves; a resumed one was checked already.
+  if (!options.cursor) await refuseBrokenScoreFiles(options.sources);
 
   try {
     for (let index = start.source; index < options.sources.length; index += 1) {
@@ -106,18 +113,21 @@ export async function syncScores(options: SyncOptions): Promise<SyncResult> {
       const resume = index === start.source ? start : undefined;
       let read = { byte: resume?.byte ?? 0, line: resume?.line ?? 0, columns: resume?.columns };
       position = { source: index, byte: read.byte };
-      const builder = new BatchBuilder(options.limits ?? SEGMENT_LIMITS);
-      const rows = readScoreRows(await source.open(read.byte), read, source.name);
+      const builder = new BatchBuilder(builderLimits);
+      const rows = readScoreRows(await source.open(read.byte), read);
       for await (const row of rows) {
         if (row.kind === 'columns') {
           read = { ...read, columns: row.columns };
           continue;
         }
+        if (row.kind === 'broken') {
+          // Checked before the run started, so the file changed while it was being pushed.
+          throw new UserFacingError(`${row.reason}; the file changed while it was being pushed`, {
+            location: `${source.name} line ${row.line}`,
+          });
+        }
         if (row.kind === 'invalid') {
-          invalidRows += 1;
-          const report = { source: source.name, line: row.line, reason: row.reason };
-          if (samples.length < maxSamples) samples.push(report);
-          options.onInvalidRow?.(report);
+          reportInvalid({ source: source.name, line: row.line, reason: row.reason });
           // A row the CSV parser skipped has no offset; the next good row moves the cursor past it.
           if (row.endByte === undefined) continue;
         } else {
@@ -128,7 +138,11 @@ export async function syncScores(options: SyncOptions): Promise<SyncResult> {
             scoredAt: options.scoredAt,
             ...traitNamesOf(options),
           });
-          await route(builder.add(event));
+          const output = builder.add(event);
+          for (const batch of output.batches) await dispatcher.send(batch);
+          // Found before sending and reported with its line: replaying it could never succeed.
+          if (output.rejected)
+            reportInvalid({ source: source.name, line: row.line, reason: tooLarge(output, builderLimits) });
         }
         read = { ...read, byte: row.endByte ?? read.byte, line: row.line };
         position = { source: index, byte: read.byte };
@@ -150,6 +164,13 @@ export async function syncScores(options: SyncOptions): Promise<SyncResult> {
     throw error;
   }
   return { done: true, counts: dispatcher.counts, invalidRows, invalidRowSamples: samples };
+}
+
+/** Why an event was refused for its size, without the customer ID (reports and logs never hold one). */
+function tooLarge(output: BatchOutput, limits: SegmentLimits): string {
+  const bytes = Buffer.byteLength(output.rejected!.event).toLocaleString('en-US');
+  const limit = limits.maxEventBytes.toLocaleString('en-US');
+  return `its Segment event would be ${bytes} bytes, over Segment's limit of ${limit} bytes per event (is customer_id a real ID?)`;
 }
 
 function traitNamesOf(options: SyncOptions): { traitNames?: TraitNames } {

@@ -44,13 +44,22 @@ export function decileOf(score: number): number {
 }
 
 /**
- * hash(userId, model, run) shaped as a UUID (version 8, "custom"): the same customer, model and
- * run always give the same messageId, so a batch re-sent after a timeout or a replay is
- * de-duplicated by Segment instead of counted twice.
+ * hash(userId, model, run, traits sent) shaped as a UUID (version 8, "custom"). The same event
+ * always gets the same messageId, so a batch re-sent after a timeout or a replay is de-duplicated
+ * by Segment instead of counted twice. The traits are part of it because Segment drops any event
+ * whose messageId it saw in the last 24 hours: a corrected score re-sent under the same run must
+ * get a new messageId, or the correction would be silently dropped.
  */
-export function messageIdFor(userId: string, model: PropensityModel, run: string): string {
-  // JSON keeps the three parts unambiguous: ("a,b","c") and ("a","b,c") hash differently.
-  const hex = hash('sha256', JSON.stringify([userId, model, run]), 'hex');
+export function messageIdFor(
+  userId: string,
+  model: PropensityModel,
+  run: string,
+  traits: Readonly<Record<string, unknown>>,
+): string {
+  // Sorted, so the order traits were assembled in does not matter.
+  const sent = Object.entries(traits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // JSON keeps the parts unambiguous: ("a,b","c") and ("a","b,c") hash differently.
+  const hex = hash('sha256', JSON.stringify([userId, model, run, sent]), 'hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -74,15 +83,16 @@ export interface IdentifyInput {
 export function buildIdentify(input: IdentifyInput): IdentifyEvent {
   const names = input.traitNames ?? DEFAULT_TRAIT_NAMES;
   const model = names[input.model];
+  const traits = {
+    [model.score]: input.score,
+    [model.decile]: decileOf(input.score),
+    [names.scoredAt]: input.scoredAt,
+  };
   return {
     type: 'identify',
     userId: input.customerId,
-    messageId: messageIdFor(input.customerId, input.model, input.run),
+    messageId: messageIdFor(input.customerId, input.model, input.run, traits),
     timestamp: input.scoredAt,
-    traits: {
-      [model.score]: input.score,
-      [model.decile]: decileOf(input.score),
-      [names.scoredAt]: input.scoredAt,
-    },
+    traits,
   };
 }

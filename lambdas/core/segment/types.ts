@@ -29,11 +29,11 @@ export interface RejectedEvent {
   readonly reason: string;
 }
 
-/** What happened to the events of a run (or of a replay). Every count is in events, not requests. */
+/** What happened to the events of a run (or of a replay). Every count but `retried` is in events. */
 export interface SyncCounts {
   /** Accepted by Segment (a 2xx). */
   readonly sent: number;
-  /** Sent in a request that needed more than one attempt (they are also counted as sent or failed). */
+  /** Requests that were retries of an earlier attempt (counted in requests, not events). */
   readonly retried: number;
   /** Not delivered: retries exhausted, a non-retryable answer, or over a Segment limit. */
   readonly failed: number;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
+import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
 
@@ -9,8 +11,10 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every sub-command of `cdp`, in help order. */
 export const commands: RegisterCommand[] = [
+  registerIngest,
   registerToPinpoint,
   registerPushScores,
   registerReplay,
   registerSegmentSink,
+  registerSegment,
 ];

@@ -35,6 +35,7 @@ export function sinkFromOptions(options: SegmentCliOptions): SegmentHttpSink {
       `no Segment write key: set the environment variable ${options.writeKeyEnv} (or name another with --write-key-env)`,
     );
   }
+  const shownRetries = new Set<string>();
   return new SegmentHttpSink({
     writeKey,
     region: options.region,
@@ -42,14 +43,20 @@ export function sinkFromOptions(options: SegmentCliOptions): SegmentHttpSink {
     concurrency: positive(options.concurrency, '--concurrency'),
     requestsPerSecond: positive(options.rate, '--rate'),
     retry: { retries: positive(options.retries, '--retries', 0) },
+    onRetry: ({ reason }) => {
+      // Shown at once (a dead endpoint must not mean minutes of silence), each kind of failure once.
+      if (shownRetries.size >= 5 || shownRetries.has(reason)) return;
+      shownRetries.add(reason);
+      console.error(`retrying: ${reason}`);
+    },
   });
 }
 
-/** The counts as aligned lines for the summary. */
+/** The counts as aligned lines for the summary: events, except retries, which are requests. */
 export function formatCounts(counts: SyncCounts): string {
   const rows: [string, number][] = [
     ['sent', counts.sent],
-    ['retried', counts.retried],
+    ['retry requests', counts.retried],
     ['failed', counts.failed],
     ['kept for replay', counts.keptForReplay],
   ];

@@ -8,12 +8,22 @@ interface SinkCommandOptions {
   readonly writeKey: string;
   readonly errorRate: number;
   readonly rateLimitRate: number;
+  readonly resetRate?: number;
+  readonly slowRate?: number;
+  readonly slowMs?: number;
 }
 
 const rate = (name: string) => (value: string) => {
   const parsed = Number(value);
   if (!(parsed >= 0 && parsed <= 1))
     throw new InvalidArgumentError(`${name} must be a share from 0 to 1, e.g. 0.2`);
+  return parsed;
+};
+
+const milliseconds = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new InvalidArgumentError('--slow-ms must be a whole number of milliseconds');
   return parsed;
 };
 
@@ -29,6 +39,9 @@ export async function startSinkCommand(
       serverErrorRate: options.errorRate,
       rateLimitRate: options.rateLimitRate,
       retryAfterSeconds: 1,
+      resetRate: options.resetRate ?? 0,
+      slowRate: options.slowRate ?? 0,
+      slowMs: options.slowMs ?? 1_000,
     },
   });
   log(
@@ -60,6 +73,22 @@ export const registerSegmentSink: RegisterCommand = (program) => {
       new Option('--rate-limit-rate <share>', 'share of requests answered 429 with Retry-After: 1')
         .default(0)
         .argParser(rate('--rate-limit-rate')),
+    )
+    .addOption(
+      new Option(
+        '--reset-rate <share>',
+        'share of requests whose connection is reset (half after recording the events)',
+      )
+        .default(0)
+        .argParser(rate('--reset-rate')),
+    )
+    .addOption(
+      new Option('--slow-rate <share>', 'share of requests answered only after --slow-ms')
+        .default(0)
+        .argParser(rate('--slow-rate')),
+    )
+    .addOption(
+      new Option('--slow-ms <ms>', 'how long a slow answer waits').default(1_000).argParser(milliseconds),
     )
     .action(async (options: SinkCommandOptions) => {
       const sink = await startSinkCommand(options, (line) => console.error(line));

@@ -23,7 +23,8 @@ import type { RegisterCommand } from './index';
  *
  * Exit status: 0 when every line became an audience; 2 when some lines were reported (bad JSON,
  * Personalize errors, queries without users, …) but audiences were written; 1 when nothing usable
- * came out, or the input is missing. Scripts can tell "check the report" (2) from "failed" (1).
+ * came out (then nothing at all is written in --out), or the input is missing. Scripts can tell
+ * "check the report" (2) from "failed" (1).
  */
 
 export interface ToPinpointOptions {
@@ -112,6 +113,7 @@ export async function toPinpoint(file: string, options: ToPinpointOptions, out: 
       endpointIndex,
       endpointExport,
       holdoutPercent: options.holdout,
+      manifestWhenNothingUsable: false,
       onProgress: (bytes) => bar?.update(bytes),
     },
   ).finally(() => bar?.stop());
@@ -212,13 +214,16 @@ function report(manifest: ActivationManifest, options: ToPinpointOptions, out: C
       `, ${n(t.holdoutUsers)} held out, ${n(t.duplicateUsers)} duplicates dropped` +
       (manifest.keyMode === 'endpointId' ? `, ${n(t.unresolvedUsers)} without an endpoint` : ''),
   );
-  out.log(`Manifest: ${path.join(options.out, manifest.manifestKey)}`);
+  if (manifest.audiences.length > 0) out.log(`Manifest: ${path.join(options.out, manifest.manifestKey)}`);
   for (const issue of manifest.issues.slice(0, 20)) {
     out.error(`${manifest.source} line ${issue.line}: ${issue.reason}${issue.skipped ? ' (skipped)' : ''}`);
   }
   if (manifest.issueCount > 20)
     out.error(`… and ${n(manifest.issueCount - 20)} more; all are listed in the manifest`);
-  if (manifest.audiences.length === 0) out.error('No audience was written.');
+  if (manifest.audiences.length === 0)
+    out.error(
+      `No audience was written, and no manifest: ${manifest.source} does not look like batch segment output.`,
+    );
 }
 
 /**

@@ -40,3 +40,14 @@ export function connectionReset(): Error {
     cause: Object.assign(new Error('other side closed'), { code: 'ECONNRESET' }),
   });
 }
+
+/** What undici throws when nothing listens on the port. */
+export function connectionRefused(address: string, port: number): Error {
+  return new TypeError('fetch failed', {
+    cause: Object.assign(new Error(`connect ECONNREFUSED ${address}:${port}`), {
+      code: 'ECONNREFUSED',
+      address,
+      port,
+    }),
+  });
+}

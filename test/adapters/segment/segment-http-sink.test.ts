@@ -7,7 +7,7 @@ import {
 import { BatchBuilder } from '../../../lambdas/core/segment/batcher';
 import { buildIdentify } from '../../../lambdas/core/segment/traits';
 import type { EventBatch } from '../../../lambdas/core/segment/types';
-import { connectionReset, scriptedFetch, type ScriptedAnswer } from './scripted-fetch';
+import { connectionRefused, connectionReset, scriptedFetch, type ScriptedAnswer } from './scripted-fetch';
 
 const WRITE_KEY = 'wk_test_0123456789';
 const NOW = new Date('2026-05-01T10:00:00.000Z');
@@ -82,6 +82,19 @@ describe('SegmentHttpSink', () => {
     expect(requests[0]!.url).toBe('https://eu1.api.segmentapis.com/v1/batch');
   });
 
+  it('keeps the path prefix of a configured endpoint, so a proxy under a path is reached', async () => {
+    // Prepare
+    const { sink, requests } = sinkAnswering([{ status: 200 }], {
+      endpoint: 'https://gateway.example.com/segment',
+    });
+
+    // Act
+    await sink.send(batchOf(1));
+
+    // Assess
+    expect(requests[0]!.url).toBe('https://gateway.example.com/segment/v1/batch');
+  });
+
   it.each([500, 502, 503, 504, 408])(
     'retries an HTTP %i and delivers on the next success',
     async (status) => {
@@ -137,6 +150,60 @@ describe('SegmentHttpSink', () => {
     // Assess
     expect(outcome).toEqual({ delivered: true, attempts: 2 });
     expect(requests).toHaveLength(2);
+  });
+
+  it('names the cause and the address of a refused connection', async () => {
+    // Prepare
+    const { sink } = sinkAnswering([connectionRefused('127.0.0.1', 4100)], { retry: { retries: 1 } });
+
+    // Act
+    const outcome = await sink.send(batchOf(1));
+
+    // Assess
+    expect(outcome).toMatchObject({
+      delivered: false,
+      reason: 'gave up after 2 attempts: network error talking to Segment (ECONNREFUSED 127.0.0.1:4100)',
+    });
+  });
+
+  it('takes the endpoint for down after connection failures in a row, and gives every later batch up without a request', async () => {
+    // Prepare
+    const { sink, requests } = sinkAnswering([connectionRefused('127.0.0.1', 4100)], {
+      maxConsecutiveConnectionFailures: 4,
+      concurrency: 1,
+    });
+
+    // Act
+    const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map((offset) => sink.send(batchOf(1, offset))));
+
+    // Assess
+    expect(requests).toHaveLength(4);
+    expect(outcomes.every((outcome) => !outcome.delivered)).toBe(true);
+    expect(outcomes.map((outcome) => !outcome.delivered && outcome.reason)).toEqual(
+      Array(6).fill(
+        'Segment unreachable: 4 connection failures in a row, the last: network error talking to Segment (ECONNREFUSED 127.0.0.1:4100); nothing more was sent',
+      ),
+    );
+    expect(sink.unreachableReason).toMatch(/^Segment unreachable/);
+  });
+
+  it('counts only connection failures in a row: an HTTP answer in between starts the count again', async () => {
+    // Prepare
+    const refused = connectionRefused('127.0.0.1', 4100);
+    const { sink, requests } = sinkAnswering(
+      [refused, refused, { status: 500 }, refused, refused, { status: 200 }],
+      {
+        maxConsecutiveConnectionFailures: 3,
+      },
+    );
+
+    // Act
+    const outcome = await sink.send(batchOf(1));
+
+    // Assess
+    expect(outcome).toEqual({ delivered: true, attempts: 6 });
+    expect(requests).toHaveLength(6);
+    expect(sink.unreachableReason).toBeUndefined();
   });
 
   it('does not retry a 400, and gives Segment’s answer as the reason', async () => {
@@ -197,6 +264,29 @@ describe('SegmentHttpSink', () => {
     expect(requests).toHaveLength(1);
     expect(waits).toEqual([]);
   });
+
+  it.each([
+    ['121', 1, [], /asked to wait 121 s/],
+    ['120', 2, [120_000], undefined],
+  ] as const)(
+    'treats a 429 with Retry-After: %s at the 120 s cap as %#: 121 gives up at once and says why, 120 waits and retries',
+    async (retryAfter, attempts, expectedWaits, reason) => {
+      // Prepare
+      const { sink, requests, waits } = sinkAnswering([
+        { status: 429, headers: { 'retry-after': retryAfter } },
+        { status: 200 },
+      ]);
+
+      // Act
+      const outcome = await sink.send(batchOf(1));
+
+      // Assess
+      expect(requests).toHaveLength(attempts);
+      expect(waits).toEqual(expectedWaits);
+      if (reason) expect(outcome.delivered || outcome.reason).toMatch(reason);
+      else expect(outcome).toEqual({ delivered: true, attempts: 2 });
+    },
+  );
 
   it('gives up a 429 that asks to wait longer than allowed instead of stalling the run', async () => {
     // Prepare

@@ -237,6 +237,29 @@ describe('buildAudiences', () => {
     expect(sink.text(manifest.audiences[0]!.files.import)).toBe('User.UserId\nu3\n');
   });
 
+  it('holds out the same users of a query in every job that builds it, so lift is measured week after week', async () => {
+    // Prepare
+    const users = Array.from({ length: 5_000 }, (_, i) => `u${i}`);
+    const input = jsonLines(usersListLine('ITEMS.genres = "Action"', users));
+    const buildAs = async (jobName: string) => {
+      const sink = memorySink();
+      const manifest = await buildAudiences(chunksOf(input, 1 << 16), sink, {
+        jobName,
+        source: 'queries.json.out',
+        holdoutPercent: 20,
+      });
+      return sink.rows(manifest.audiences[0]!.files.holdout!).slice(1).flat();
+    };
+
+    // Act
+    const weekA = await buildAs('weekly-a');
+    const weekB = await buildAs('weekly-b');
+
+    // Assess
+    expect(weekA.length).toBeGreaterThan(800);
+    expect(weekB).toEqual(weekA);
+  });
+
   it('writes the same files for the same input, so a re-delivered event rewrites them', async () => {
     // Prepare
     const input = jsonLines(

@@ -5,6 +5,21 @@ import { decodeJsonString, hashId, isWellFormedString } from '../../../lambdas/c
 const hashes = (ids: readonly string[]): [number, number][] => ids.map((id) => hashId(id));
 
 describe('HashLog', () => {
+  it('finds the repeat in a sub-list that holds exactly two entries, both for the same user', () => {
+    // Prepare: partition 0x01 (the top byte of h2) gets only these two; others get one entry each.
+    const log = new HashLog();
+    log.append(0x1234, 0x01000042);
+    for (let p = 2; p < 200; p += 1) log.append(p, (p << 24) | 7);
+    log.append(0x1234, 0x01000042);
+
+    // Act
+    const repeats = log.findRepeats();
+
+    // Assess
+    expect(repeats.extra).toBe(1);
+    expect(repeats.hashes.has(0x1234, 0x01000042)).toBe(true);
+  });
+
   it('finds exactly the repeated hashes and how many repeats there are', () => {
     // Prepare
     const log = new HashLog();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  holdoutBucket,
   holdoutRule,
   holdoutThreshold,
   isHeldOut,
@@ -8,8 +9,33 @@ import {
 import { hashId } from '../../../lambdas/core/activation/id-bytes';
 
 const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
+/** Measured once on the current hashing; users already held out must stay held out after a change. */
+const HELD_OUT_OF_100K = 9_835;
 
 describe('hold-out', () => {
+  it('holds out a user a bucket below the threshold and keeps one exactly on it', () => {
+    // Prepare
+    const rule = holdoutRule('genres-action', 10);
+    const bucketOf = (user: string) => holdoutBucket(hashId(user)[1], rule.seed);
+    const onThreshold = users.find((user) => bucketOf(user) === rule.threshold)!;
+    const justBelow = users.find((user) => bucketOf(user) === rule.threshold - 1)!;
+
+    // Act
+    const sides = [onThreshold, justBelow].map((user) => isHeldOutHash(hashId(user)[1], rule));
+
+    // Assess
+    expect(rule.threshold).toBe(1_000);
+    expect(sides).toEqual([false, true]);
+  });
+
+  it('holds out exactly the same number of 100k users at 10 % for a fixed audience key', () => {
+    // Act
+    const heldOut = users.filter((user) => isHeldOut(user, 'genres-action', 10)).length;
+
+    // Assess: pinned, so any change to the hashing or the threshold shows.
+    expect(heldOut).toBe(HELD_OUT_OF_100K);
+  });
+
   it('holds out 10 % of 100k users within ±1 %', () => {
     // Act
     const heldOut = users.filter((user) => isHeldOut(user, 'genres-action', 10)).length;

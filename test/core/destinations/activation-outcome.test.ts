@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   activationOutcome,
   describeError,
+  FAILED_ROWS_SHOWN,
+  MAX_CAUSE_CHARS,
   PINPOINT_END_OF_SUPPORT,
+  QUEUE_WAIT_HOURS,
   type ActivationRun,
 } from '../../../lambdas/core/destinations/activation-outcome';
 
@@ -38,8 +41,16 @@ describe('activationOutcome', () => {
       applicationId: 'app',
       build,
       imports: [
-        { name: 'action', outcome: 'COMPLETED', segmentId: 's1' },
-        { name: 'comedy', outcome: 'COMPLETED', segmentId: 's2' },
+        {
+          name: 'action',
+          outcome: 'COMPLETED',
+          job: { JobStatus: 'COMPLETED', Definition: { SegmentId: 's1' } },
+        },
+        {
+          name: 'comedy',
+          outcome: 'COMPLETED',
+          job: { JobStatus: 'COMPLETED', Definition: { SegmentId: 's2' } },
+        },
       ],
     });
 
@@ -98,12 +109,80 @@ describe('activationOutcome', () => {
     });
   });
 
+  it('reports a completed import with failed rows as partial, with Pinpoint’s counts and its first failed rows', () => {
+    // Prepare
+    const failures = Array.from({ length: 8 }, (_, i) => `Row ${i + 2}: User.UserId is empty`);
+
+    // Act
+    const event = activationOutcome({
+      ...base,
+      destination: 'pinpoint',
+      applicationId: 'app',
+      build,
+      imports: [
+        {
+          name: 'action',
+          outcome: 'COMPLETED',
+          job: {
+            JobStatus: 'COMPLETED',
+            Definition: { SegmentId: 's1' },
+            TotalProcessed: 10,
+            TotalFailures: 8,
+            Failures: failures,
+          },
+        },
+        { name: 'comedy', outcome: 'COMPLETED', job: { JobStatus: 'COMPLETED', TotalFailures: 0 } },
+      ],
+    });
+
+    // Assess
+    expect(event.detailType).toBe('Audiences Imported');
+    const [action, comedy] = (event.detail as { audiences: Record<string, unknown>[] }).audiences;
+    expect(action).toMatchObject({
+      segmentId: 's1',
+      pinpointImport: { processed: 10, failed: 8, failedRows: failures.slice(0, FAILED_ROWS_SHOWN) },
+    });
+    expect(comedy).not.toHaveProperty('pinpointImport');
+    // Pinpoint named no segment: none is reported, and the run does not break on the missing field.
+    expect(comedy).not.toHaveProperty('segmentId');
+    expect(comedy).not.toHaveProperty('consoleUrl');
+  });
+
+  it('cuts a long Pinpoint cause to a fixed length in the event', () => {
+    // Act
+    const reason = describeError(
+      'Pinpoint.BadRequestException',
+      JSON.stringify({ Message: 'x'.repeat(4096) }),
+    );
+
+    // Assess
+    expect(reason.length).toBeLessThan(MAX_CAUSE_CHARS + 100);
+    expect(reason).toContain('x'.repeat(100));
+  });
+
+  it('says which bound was hit: the queue wait or the running time', () => {
+    // Act
+    const queued = describeError('ImportJobQueuedTooLong', undefined);
+    const running = describeError('ImportJobTimedOut', undefined);
+
+    // Assess
+    expect(queued).toContain('PENDING_JOB');
+    expect(queued).toContain(`${QUEUE_WAIT_HOURS} hours`);
+    expect(running).toContain('started but did not finish');
+  });
+
   it('names an audience the workflow never imported instead of dropping it', () => {
     const event = activationOutcome({
       ...base,
       destination: 'pinpoint',
       build,
-      imports: [{ name: 'action', outcome: 'COMPLETED', segmentId: 's1' }],
+      imports: [
+        {
+          name: 'action',
+          outcome: 'COMPLETED',
+          job: { JobStatus: 'COMPLETED', Definition: { SegmentId: 's1' } },
+        },
+      ],
     });
 
     expect(event.detailType).toBe('Audience Import Failed');

@@ -44,6 +44,33 @@ describe('formatEmail', () => {
     expect(email.body).toContain('end of support on 30 October 2026');
   });
 
+  it('shows a partial Pinpoint import with its processed and failed counts and the rows Pinpoint names', () => {
+    // Act
+    const email = formatEmail({
+      ...base,
+      detailType: 'Audiences Imported',
+      detail: {
+        jobName: 'weekly-genres',
+        destination: 'pinpoint',
+        manifest: { bucket: 'trusted', key: 'audiences/weekly-genres/manifest.json' },
+        audiences: [
+          {
+            name: 'genres-action--weekly-genres',
+            query: 'ITEMS.genres = "Action"',
+            size: 12000,
+            holdoutSize: 1300,
+            unresolvedUsers: 0,
+            pinpointImport: { processed: 12000, failed: 40, failedRows: ['Row 7: User.UserId is empty'] },
+          },
+        ],
+      },
+    });
+
+    // Assess
+    expect(email.body).toContain('PARTIAL import: Pinpoint processed 12,000 rows, 40 failed');
+    expect(email.body).toContain('- Row 7: User.UserId is empty');
+  });
+
   it('counts the audiences left out of a long list and points at the manifest', () => {
     const email = formatEmail({
       ...base,
@@ -112,7 +139,7 @@ describe('formatEmail', () => {
       },
     });
 
-    expect(email.body).toContain('sent 9,000, retried 40, failed 300, kept for replay 300');
+    expect(email.body).toContain('sent 9,000, retry requests 40, failed 300, kept for replay 300');
     expect(email.body).toContain('cdp replay s3://trusted/failed/run-7/');
   });
 

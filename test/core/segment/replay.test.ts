@@ -87,7 +87,7 @@ describe('replayKept', () => {
     const result = await replayKept({ kept, sink: stillDown, prefix: 'failed/', limits });
 
     // Assess
-    expect(result.counts).toEqual({ sent: 0, retried: 50, failed: 50, keptForReplay: 50 });
+    expect(result.counts).toEqual({ sent: 0, retried: 10, failed: 50, keptForReplay: 50 });
     expect(result.remaining).toEqual([
       {
         key: expect.stringMatching(/^failed\/run-1\/.+\.json$/),
@@ -98,17 +98,16 @@ describe('replayKept', () => {
   });
 
   it('keeps an event over 32 KB kept instead of sending it to be refused', async () => {
-    // Prepare
-    const store = new MemoryObjectStore();
-    const kept = new ObjectStoreKeptBatches({ store });
-    await syncScores({
-      run: 'r',
-      scoredAt: SCORED_AT,
-      sources: [memorySource('churn', 'c.csv', `${'x'.repeat(33_000)},0.5\n`)],
-      sink: new RecordingSink(),
-      kept,
-      limits,
+    // Prepare: a file kept by an earlier version, which kept oversized events for replay
+    const kept = new ObjectStoreKeptBatches({ store: new MemoryObjectStore() });
+    const huge = JSON.stringify({
+      type: 'identify',
+      userId: 'x'.repeat(33_000),
+      messageId: 'm1',
+      timestamp: SCORED_AT,
+      traits: {},
     });
+    await kept.keep({ run: 'r', batchId: 'event-m1', reason: 'over the limit', events: [huge] });
     const sink = new RecordingSink();
 
     // Act

@@ -23,7 +23,7 @@ describe('syncScores', () => {
     const { sink, base } = setUp();
     const sources = [
       memorySource('churn', 'churn.csv', 'customer_id,score\nc1,0.91\n'),
-      memorySource('repurchase', 'repurchase.csv', 'c1,0.15\n'),
+      memorySource('repurchase', 'repurchase.csv', 'customer_id,score\nc1,0.15\n'),
     ];
 
     // Act
@@ -33,12 +33,20 @@ describe('syncScores', () => {
     expect(sink.events()).toEqual([
       expect.objectContaining({
         userId: 'c1',
-        messageId: messageIdFor('c1', 'churn', 'run-1'),
+        messageId: messageIdFor('c1', 'churn', 'run-1', {
+          churn_propensity: 0.91,
+          churn_propensity_decile: 10,
+          propensity_scored_at: SCORED_AT,
+        }),
         traits: { churn_propensity: 0.91, churn_propensity_decile: 10, propensity_scored_at: SCORED_AT },
       }),
       expect.objectContaining({
         userId: 'c1',
-        messageId: messageIdFor('c1', 'repurchase', 'run-1'),
+        messageId: messageIdFor('c1', 'repurchase', 'run-1', {
+          repurchase_propensity: 0.15,
+          repurchase_propensity_decile: 2,
+          propensity_scored_at: SCORED_AT,
+        }),
         traits: {
           repurchase_propensity: 0.15,
           repurchase_propensity_decile: 2,
@@ -92,7 +100,7 @@ describe('syncScores', () => {
     });
 
     // Assess
-    expect(result.counts).toEqual({ sent: 150, retried: 100, failed: 100, keptForReplay: 100 });
+    expect(result.counts).toEqual({ sent: 150, retried: 10, failed: 100, keptForReplay: 100 });
     const keys = [...store.objects.keys()];
     expect(keys).toEqual([`failed/run-1/${failFirst.batches[0]!.id}.json`]);
     const kept = JSON.parse(store.text(keys[0]!));
@@ -105,7 +113,7 @@ describe('syncScores', () => {
     expect(kept.events).toHaveLength(100);
   });
 
-  it('keeps an event over 32 KB for replay with the reason, and sends the others', async () => {
+  it('reports a row whose event would be over 32 KB as invalid with its line and the limit, and keeps nothing', async () => {
     // Prepare
     const { sink, store, base } = setUp();
     const huge = 'x'.repeat(33_000);
@@ -113,14 +121,58 @@ describe('syncScores', () => {
     // Act
     const result = await syncScores({
       ...base,
-      sources: [memorySource('churn', 'churn.csv', `c1,0.1\n${huge},0.2\nc3,0.3\n`)],
+      sources: [memorySource('churn', 'churn.csv', `customer_id,score\nc1,0.1\n${huge},0.2\nc3,0.3\n`)],
     });
 
     // Assess
-    expect(result.counts).toEqual({ sent: 2, retried: 0, failed: 1, keptForReplay: 1 });
+    expect(result.counts).toEqual({ sent: 2, retried: 0, failed: 0, keptForReplay: 0 });
     expect(sink.events().map((event) => event.userId)).toEqual(['c1', 'c3']);
-    const kept = JSON.parse(store.text(`failed/run-1/event-${messageIdFor(huge, 'churn', 'run-1')}.json`));
-    expect(kept.reason).toMatch(/over Segment's 32000-byte limit per event/);
+    expect(result.invalidRowSamples).toEqual([
+      {
+        source: 'churn.csv',
+        line: 3,
+        reason: expect.stringMatching(
+          /^its Segment event would be 33,\d{3} bytes, over Segment's limit of 32,000 bytes per event/,
+        ),
+      },
+    ]);
+    expect(result.invalidRowSamples[0]!.reason).not.toContain('xxxx');
+    expect(store.objects.size).toBe(0);
+  });
+
+  it('refuses the whole run before sending anything when one of its files has a quote that is never closed', async () => {
+    // Prepare
+    const { sink, base } = setUp();
+    const rows = scoresCsv(1_000).split('\n');
+    rows.splice(501, 0, '"C-unterminated,0.5');
+    const sources = [
+      memorySource('churn', 'churn.csv', scoresCsv(10)),
+      memorySource('repurchase', 'repurchase.csv', rows.join('\n')),
+    ];
+
+    // Act
+    const run = syncScores({ ...base, sources });
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      /nothing was pushed.*\n {2}repurchase\.csv line 502: a quoted field opens on this line and runs over the next 500 line\(s\).*none of its 1,001 data line\(s\) were pushed/s,
+    );
+    expect(sink.batches).toHaveLength(0);
+  });
+
+  it('counts retries in requests, not in the events they carried', async () => {
+    // Prepare
+    const thirdAttempt = new RecordingSink(() => ({ delivered: true, attempts: 3 }));
+    const { base } = setUp(thirdAttempt);
+
+    // Act
+    const result = await syncScores({
+      ...base,
+      sources: [memorySource('churn', 'churn.csv', scoresCsv(250))],
+    });
+
+    // Assess
+    expect(result.counts).toEqual({ sent: 250, retried: 6, failed: 0, keptForReplay: 0 });
   });
 
   it('stops when asked and resumes from its cursor without losing or repeating a row', async () => {
@@ -128,7 +180,7 @@ describe('syncScores', () => {
     const { sink, base } = setUp();
     const sources = [
       memorySource('churn', 'churn.csv', scoresCsv(2_000)),
-      memorySource('repurchase', 'repurchase.csv', scoresCsv(1_500, false)),
+      memorySource('repurchase', 'repurchase.csv', scoresCsv(1_500)),
     ];
     let rowsThisInvocation = 0;
     const shouldStop = () => ++rowsThisInvocation % 700 === 0;

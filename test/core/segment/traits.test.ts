@@ -19,17 +19,19 @@ describe('decileOf', () => {
   });
 });
 
+const TRAITS = { churn_propensity: 0.4, churn_propensity_decile: 4 };
+
 describe('messageIdFor', () => {
   it('gives the same id for the same customer, model and run, and a different one when any of them changes', () => {
     // Prepare
-    const base = messageIdFor('cust-1', 'churn', 'run-1');
+    const base = messageIdFor('cust-1', 'churn', 'run-1', TRAITS);
 
     // Act
-    const again = messageIdFor('cust-1', 'churn', 'run-1');
+    const again = messageIdFor('cust-1', 'churn', 'run-1', TRAITS);
     const others = [
-      messageIdFor('cust-2', 'churn', 'run-1'),
-      messageIdFor('cust-1', 'repurchase', 'run-1'),
-      messageIdFor('cust-1', 'churn', 'run-2'),
+      messageIdFor('cust-2', 'churn', 'run-1', TRAITS),
+      messageIdFor('cust-1', 'repurchase', 'run-1', TRAITS),
+      messageIdFor('cust-1', 'churn', 'run-2', TRAITS),
     ];
 
     // Assess
@@ -37,9 +39,25 @@ describe('messageIdFor', () => {
     expect(new Set([base, ...others]).size).toBe(4);
   });
 
+  it('gives a corrected score a new id, so Segment does not drop the correction as a repeat', () => {
+    // Prepare
+    const first = messageIdFor('cust-1', 'churn', 'run-1', TRAITS);
+
+    // Act
+    const corrected = messageIdFor('cust-1', 'churn', 'run-1', { ...TRAITS, churn_propensity: 0.45 });
+    const reordered = messageIdFor('cust-1', 'churn', 'run-1', {
+      churn_propensity_decile: 4,
+      churn_propensity: 0.4,
+    });
+
+    // Assess
+    expect(corrected).not.toBe(first);
+    expect(reordered).toBe(first);
+  });
+
   it('shapes the hash as a version-8 UUID', () => {
     // Act
-    const id = messageIdFor('cust-1', 'churn', 'run-1');
+    const id = messageIdFor('cust-1', 'churn', 'run-1', TRAITS);
 
     // Assess
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -47,8 +65,8 @@ describe('messageIdFor', () => {
 
   it('does not confuse parts that contain the separator of another', () => {
     // Act
-    const first = messageIdFor('a|b', 'churn', 'c');
-    const second = messageIdFor('a', 'churn', 'b|c');
+    const first = messageIdFor('a|b', 'churn', 'c', TRAITS);
+    const second = messageIdFor('a', 'churn', 'b|c', TRAITS);
 
     // Assess
     expect(first).not.toBe(second);
@@ -70,7 +88,11 @@ describe('buildIdentify', () => {
     expect(event).toEqual({
       type: 'identify',
       userId: 'cust-7',
-      messageId: messageIdFor('cust-7', 'churn', 'r1'),
+      messageId: messageIdFor('cust-7', 'churn', 'r1', {
+        churn_propensity: 0.83,
+        churn_propensity_decile: 9,
+        propensity_scored_at: '2026-05-01T10:00:00.000Z',
+      }),
       timestamp: '2026-05-01T10:00:00.000Z',
       traits: {
         churn_propensity: 0.83,

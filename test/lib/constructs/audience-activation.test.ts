@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../synth';
 
@@ -55,15 +55,20 @@ describe('AudienceActivation', () => {
     });
   });
 
-  it('gives Pinpoint a role that reads only the audience files and is assumable only from this account', () => {
-    const { template } = buildApp({ audienceDestination: 'pinpoint' });
+  it('gives Pinpoint a role that reads only the audience files and is assumable only by this project', () => {
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'd'.repeat(32) });
 
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
           Match.objectLike({
             Principal: { Service: 'pinpoint.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: {
+                'aws:SourceArn': `arn:aws:mobiletargeting:eu-west-1:111122223333:apps/${'d'.repeat(32)}*`,
+              },
+            },
           }),
         ],
       },
@@ -90,17 +95,36 @@ describe('AudienceActivation', () => {
     });
   });
 
-  it('creates a Pinpoint project only when the destination is pinpoint and none is given', () => {
+  it('never creates a Pinpoint project, since none can be created after the end of support', () => {
+    // Prepare, Act
+    const pinpointApp = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'c'.repeat(32) });
+    const s3App = buildApp({ audienceDestination: 's3' });
+
+    // Assess
+    expect(pinpointApp.template.findResources('AWS::Pinpoint::App')).toEqual({});
+    expect(s3App.template.findResources('AWS::Pinpoint::App')).toEqual({});
+  });
+
+  it('refuses the pinpoint destination without an existing project, naming the alternatives', () => {
+    expect(() => buildApp({ audienceDestination: 'pinpoint' })).toThrow(
+      /pinpointApplicationId" is required with audienceDestination=pinpoint: Pinpoint ended .* 2026-10-30.*audienceDestination=s3/,
+    );
+  });
+
+  it('warns at synth that Pinpoint reached end of support and names the s3 and connect-customer-profiles destinations', () => {
+    // Prepare
+    const { stack } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'c'.repeat(32) });
+
+    // Act
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('end'));
+
+    // Assess
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/2026-10-30.*audienceDestination=s3.*connect-customer-profiles/),
+    ]);
     expect(
-      Object.keys(buildApp({ audienceDestination: 'pinpoint' }).template.findResources('AWS::Pinpoint::App')),
-    ).toHaveLength(1);
-    expect(
-      buildApp({
-        audienceDestination: 'pinpoint',
-        pinpointApplicationId: 'c'.repeat(32),
-      }).template.findResources('AWS::Pinpoint::App'),
-    ).toEqual({});
-    expect(buildApp({ audienceDestination: 's3' }).template.findResources('AWS::Pinpoint::App')).toEqual({});
+      Annotations.fromStack(buildApp().stack).findWarning('*', Match.stringLikeRegexp('Pinpoint')),
+    ).toEqual([]);
   });
 
   it('bounds the workflow, traces it, and alarms when an execution fails', () => {

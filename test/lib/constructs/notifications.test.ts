@@ -116,4 +116,90 @@ describe('Notifications', () => {
       },
     });
   });
+
+  it('lets CloudWatch publish to the topic on behalf of this stack’s alarms only, past the SSL-only Deny', () => {
+    // Prepare
+    const { template } = buildApp();
+    const ourAlarms = Match.objectLike({
+      StringEquals: { 'aws:SourceAccount': '111122223333' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:test-audiences-*' },
+    });
+
+    // Act
+    const topicPolicies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const statements = topicPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.stringMatching(/^NotificationsTopic/) },
+      }),
+    );
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: ourAlarms }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: ourAlarms,
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('names every alarm under the stack prefix and points its only action at the topic', () => {
+    // Prepare
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) });
+
+    // Act
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+    // Assess
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmName).toMatch(/^test-audiences-/);
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^NotificationsTopic/) }]);
+    }
+  });
+
+  it('lets EventBridge dead-letter into the encrypted queue only from the stack’s own rules', () => {
+    // Prepare
+    const { template } = buildApp();
+
+    // Act
+    const queuePolicy = Object.values(template.findResources('AWS::SQS::QueuePolicy'))[0]!;
+    const allows = queuePolicy.Properties.PolicyDocument.Statement.filter(
+      (s: { Effect: string }) => s.Effect === 'Allow',
+    );
+    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+
+    // Assess
+    expect(allows.map((s: { Condition: unknown }) => s.Condition)).toEqual(
+      expect.arrayContaining(
+        rules.map((rule) => ({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } })),
+      ),
+    );
+    for (const allow of allows) expect(allow.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
 });

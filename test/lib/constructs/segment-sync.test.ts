@@ -28,6 +28,38 @@ describe('SegmentSync', () => {
     });
   });
 
+  it('passes a configured Segment endpoint to the function, and none by default', () => {
+    // Prepare, Act
+    const custom = buildApp({ segmentEndpoint: 'https://segment.example.com' }).template;
+    const plain = buildApp().template;
+
+    // Assess
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SEGMENT_ENDPOINT: 'https://segment.example.com' }) },
+    });
+    plain.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ SEGMENT_ENDPOINT: Match.absent(), SEGMENT_REGION: 'us' }),
+      },
+    });
+  });
+
+  it('reserves the configured concurrency for the push function, so runs cannot stampede Segment', () => {
+    // Prepare, Act
+    const byDefault = buildApp().template;
+    const configured = buildApp({ segmentReservedConcurrency: '3' }).template;
+
+    // Assess
+    byDefault.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SEGMENT_REGION: 'us' }) },
+      ReservedConcurrentExecutions: 2,
+    });
+    configured.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SEGMENT_REGION: 'us' }) },
+      ReservedConcurrentExecutions: 3,
+    });
+  });
+
   it('reads only score files and keeps failed batches only under failed/', () => {
     const { template } = buildApp();
 

@@ -3,7 +3,7 @@ import { ObjectStoreKeptBatches } from '../../../lambdas/adapters/object-store-k
 import { SegmentHttpSink } from '../../../lambdas/adapters/segment-http-sink';
 import { SEGMENT_LIMITS } from '../../../lambdas/core/segment/limits';
 import { syncScores } from '../../../lambdas/core/segment/sync-scores';
-import { messageIdFor } from '../../../lambdas/core/segment/traits';
+import { buildIdentify } from '../../../lambdas/core/segment/traits';
 import { startSegmentSink, type SegmentSink } from '../../../lambdas/local/segment-sink';
 import { MemoryObjectStore } from '../../adapters/segment/memory-object-store';
 import { memorySource, scoresCsv } from '../../core/segment/fakes';
@@ -48,10 +48,47 @@ describe('pushing scores through a faulty Segment', () => {
     expect(result.counts.retried).toBeGreaterThan(0);
     expect(stats.resets).toBeGreaterThan(0);
     expect(stats.uniqueEvents).toBe(customers);
-    const expected = Array.from({ length: customers }, (_, index) =>
-      messageIdFor(`c${index + 1}`, 'churn', 'fault-run'),
+    const expected = Array.from(
+      { length: customers },
+      (_, index) =>
+        buildIdentify({
+          customerId: `c${index + 1}`,
+          score: (index % 100) / 100,
+          model: 'churn',
+          run: 'fault-run',
+          scoredAt: '2026-05-01T10:00:00.000Z',
+        }).messageId,
     );
     expect(expected.every((id) => sink!.messageIds().has(id))).toBe(true);
     expect(store.objects.size).toBe(0);
+  });
+});
+
+describe('re-sending a run to Segment', () => {
+  const push = (target: SegmentSink, csv: string) =>
+    syncScores({
+      run: 'weekly-run',
+      scoredAt: '2026-05-01T10:00:00.000Z',
+      sources: [memorySource('churn', 'churn.csv', csv)],
+      sink: new SegmentHttpSink({ writeKey: WRITE_KEY, endpoint: target.url, requestsPerSecond: 1_000 }),
+      kept: new ObjectStoreKeptBatches({ store: new MemoryObjectStore() }),
+    });
+
+  it('is de-duplicated when identical, while a corrected score file gets through', async () => {
+    // Prepare
+    sink = await startSegmentSink({ writeKey: WRITE_KEY });
+    const original = 'customer_id,score\nc1,0.10\nc2,0.20\nc3,0.30\n';
+    const corrected = 'customer_id,score\nc1,0.10\nc2,0.25\nc3,0.35\n';
+
+    // Act
+    await push(sink, original);
+    await push(sink, original);
+    const afterRepeat = sink.stats();
+    await push(sink, corrected);
+
+    // Assess
+    expect(afterRepeat).toMatchObject({ events: 6, uniqueEvents: 3, duplicateEvents: 3 });
+    // c1 is unchanged and dropped again; c2 and c3 carry new scores and are accepted.
+    expect(sink.stats()).toMatchObject({ events: 9, uniqueEvents: 5, duplicateEvents: 4 });
   });
 });

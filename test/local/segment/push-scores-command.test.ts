@@ -42,7 +42,7 @@ describe('cdp push-scores and cdp replay', () => {
     // Prepare
     sink = await startSegmentSink({ writeKey: WRITE_KEY });
     await writeFile(path.join(dir, 'churn-scores.csv'), 'customer_id,score\nc1,0.1\nc2,0.2\n');
-    await writeFile(path.join(dir, 'repurchase.csv'), 'c1,0.9\n');
+    await writeFile(path.join(dir, 'repurchase.csv'), 'customer_id,score\nc1,0.9\n');
 
     // Act
     await cdp(
@@ -59,7 +59,9 @@ describe('cdp push-scores and cdp replay', () => {
 
     // Assess
     expect(sink.stats().uniqueEvents).toBe(3);
-    expect(printed.join('\n')).toMatch(/sent\s+3\n\s+retried\s+0\n\s+failed\s+0\n\s+kept for replay 0/);
+    expect(printed.join('\n')).toMatch(
+      /sent\s+3\n\s+retry requests\s+0\n\s+failed\s+0\n\s+kept for replay 0/,
+    );
     expect(process.exitCode).toBeUndefined();
   });
 
