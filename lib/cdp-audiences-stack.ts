@@ -4,8 +4,11 @@ import type { CdpConfig } from './config';
 import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
 import { EventBus } from './constructs/event-bus';
+import { IdentityResolution } from './constructs/identity-resolution';
+import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { SegmentSync } from './constructs/segment-sync';
+import { TrustedCatalog } from './constructs/trusted-catalog';
 
 /** Props of the stack: the validated deployment config. */
 export interface CdpAudiencesStackProps extends StackProps {
@@ -18,6 +21,9 @@ export class CdpAudiencesStack extends Stack {
   readonly dataLake: DataLake;
   readonly eventBus: EventBus;
   readonly notifications: Notifications;
+  readonly ingestion: Ingestion;
+  readonly identity: IdentityResolution;
+  readonly catalog: TrustedCatalog;
   readonly activation: AudienceActivation;
   readonly segmentSync: SegmentSync;
 
@@ -47,6 +53,25 @@ export class CdpAudiencesStack extends Stack {
       eventBus: this.eventBus,
       email: email.valueAsString,
       removalPolicy,
+    });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
+      maxBadShare: config.maxBadShare,
+      phoneRegion: config.phoneRegion,
+      removalPolicy,
+    });
+    this.identity = new IdentityResolution(this, 'Identity', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
+      removalPolicy,
+    });
+    this.catalog = new TrustedCatalog(this, 'Catalog', {
+      dataLake: this.dataLake,
+      // Glue database names take no dashes.
+      databaseName: `${config.namePrefix.replace(/-/g, '_')}_trusted`,
     });
     this.activation = new AudienceActivation(this, 'Activation', {
       dataLake: this.dataLake,

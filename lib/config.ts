@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /**
@@ -88,6 +89,18 @@ const configSchema = z
       .min(0, { error: 'must be at least 0 (0 turns the hold-out off)' })
       .max(50, { error: 'must be at most 50 percent' })
       .default(10),
+    /** Share of bad rows (0-1) above which a landing file is rejected whole instead of partly quarantined. */
+    maxBadShare: z.coerce
+      .number({ error: 'must be a share from 0 to 1, e.g. -c maxBadShare=0.05 for 5 %' })
+      .min(0, { error: 'must be at least 0 (0 rejects a file with any bad row)' })
+      .max(1, { error: 'must be at most 1 (1 never rejects a file for its bad rows)' })
+      .default(0.05),
+    /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
+    phoneRegion: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { error: 'must be a two-letter country code in capitals, e.g. -c phoneRegion=GB' })
+      .refine(isSupportedCountry, { error: 'must be a country libphonenumber-js knows, e.g. US, GB, DE' })
+      .default('US'),
   })
   .superRefine((config, context) => {
     if (config.audienceDestination === 'pinpoint' && !config.pinpointApplicationId) {

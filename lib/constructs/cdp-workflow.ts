@@ -20,8 +20,11 @@ export interface CdpWorkflowProps {
   readonly timeout: Duration;
   /** The Lambda functions the definition invokes. */
   readonly invokes: readonly lambda.IFunction[];
-  /** The bus event that starts it, optionally narrowed on detail fields. */
-  readonly startOn: {
+  /**
+   * The bus event that starts it, optionally narrowed on detail fields. Absent when a start Lambda
+   * starts it instead (a rule target cannot choose the execution name).
+   */
+  readonly startOn?: {
     readonly eventBus: EventBus;
     readonly event: EventDefinition;
     readonly detail?: Record<string, unknown>;
@@ -81,32 +84,34 @@ export class CdpWorkflow extends sfn.StateMachine {
       );
     }
 
-    const { eventBus, event, detail } = props.startOn;
-    // EventBridge may assume the start role only for the rules of our bus (confused deputy). The
-    // pattern, not the rule's own ARN: the rule names the role, so the role cannot name the rule.
-    const startRole = new iam.Role(this, 'EventsRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'events',
-              resource: 'rule',
-              resourceName: `${eventBus.bus.eventBusName}/*`,
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
+    if (props.startOn) {
+      const { eventBus, event, detail } = props.startOn;
+      // EventBridge may assume the start role only for the rules of our bus (confused deputy). The
+      // pattern, not the rule's own ARN: the rule names the role, so the role cannot name the rule.
+      const startRole = new iam.Role(this, 'EventsRole', {
+        assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': stack.formatArn({
+                service: 'events',
+                resource: 'rule',
+                resourceName: `${eventBus.bus.eventBusName}/*`,
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            },
           },
-        },
-      }),
-      description: `Lets the bus rules start the ${props.name} workflow`,
-    });
-    eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
-      new targets.SfnStateMachine(this, {
-        deadLetterQueue: props.notifications.deadLetterQueue,
-        retryAttempts: 4,
-        role: startRole,
-      }),
-    );
+        }),
+        description: `Lets the bus rules start the ${props.name} workflow`,
+      });
+      eventBus.addRule(`${props.name}-start`, [event], detail).addTarget(
+        new targets.SfnStateMachine(this, {
+          deadLetterQueue: props.notifications.deadLetterQueue,
+          retryAttempts: 4,
+          role: startRole,
+        }),
+      );
+    }
     props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
   }
 }

@@ -17,6 +17,9 @@ export interface PrefixAccess {
   readonly write: boolean;
 }
 
+/** The three zones a grant can name. */
+export type Zone = 'landing' | 'trusted' | 'quarantine';
+
 /** Props of the data lake. */
 export interface DataLakeProps {
   /** Days a raw upload stays in the landing zone. */
@@ -192,15 +195,21 @@ export class DataLake extends Construct {
    * zone, with the key actions that takes and nothing more.
    */
   grantTrustedPrefix(role: iam.IRole, prefix: string, access: PrefixAccess): void {
+    this.grantPrefix('trusted', role, prefix, access);
+  }
+
+  /** The same prefix-scoped grant in any zone: landing, trusted or quarantine. */
+  grantPrefix(zone: Zone, role: iam.IRole, prefix: string, access: PrefixAccess): void {
+    const bucket = this[zone];
     const objects = ['s3:GetObject', ...(access.write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : [])];
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: objects, resources: [this.trusted.arnForObjects(`${prefix}*`)] }),
+      new iam.PolicyStatement({ actions: objects, resources: [bucket.arnForObjects(`${prefix}*`)] }),
     );
     if (access.list) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['s3:ListBucket'],
-          resources: [this.trusted.bucketArn],
+          resources: [bucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
         }),
       );
@@ -208,8 +217,20 @@ export class DataLake extends Construct {
     this.key.grant(role, 'kms:Decrypt', ...(access.write ? ['kms:GenerateDataKey'] : []));
     acknowledgeWildcard(
       role,
-      `Resource::${arnToken(this.trusted)}/${prefix}*`,
+      `Resource::${arnToken(bucket)}/${prefix}*`,
       `Objects under ${prefix} are named at run time; the grant stays inside that prefix.`,
+    );
+  }
+
+  /**
+   * Lets `role` list a whole zone. Needed where code asks whether an object exists: without
+   * s3:ListBucket, S3 answers HeadObject of a missing key with 403 instead of 404, and a
+   * prefix-conditioned ListBucket does not count, as a HEAD request carries no s3:prefix.
+   * It reveals key names only, never content.
+   */
+  grantListZone(zone: Zone, role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this[zone].bucketArn] }),
     );
   }
 }

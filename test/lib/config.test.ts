@@ -18,6 +18,8 @@ describe('parseConfig', () => {
       pinpointApplicationId: undefined,
       audienceDestination: 's3',
       holdoutPercent: 10,
+      maxBadShare: 0.05,
+      phoneRegion: 'US',
     });
   });
 
@@ -60,6 +62,10 @@ describe('parseConfig', () => {
     [{ landingRetentionDays: '0' }, /^Config key "landingRetentionDays" must be at least 1 day/],
     [{ holdoutPercent: '75' }, /^Config key "holdoutPercent" must be at most 50 percent/],
     [{ holdoutPercent: '-1' }, /^Config key "holdoutPercent" must be at least 0/],
+    [{ maxBadShare: '5' }, /^Config key "maxBadShare" must be at most 1/],
+    [{ maxBadShare: 'some' }, /^Config key "maxBadShare" must be a share from 0 to 1/],
+    [{ phoneRegion: 'uk' }, /^Config key "phoneRegion" must be a two-letter country code/],
+    [{ phoneRegion: 'XX' }, /^Config key "phoneRegion" must be a country libphonenumber-js knows/],
     [{ audienceDestination: 'braze' }, /^Config key "audienceDestination" must be "s3" .* or "pinpoint"/],
     [
       { pinpointApplicationId: 'my-app' },

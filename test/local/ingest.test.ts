@@ -54,7 +54,7 @@ describe('cdp ingest', () => {
       'pinpoint/endpoints',
     ]);
     expect(run.ignored).toContain('ground-truth/identities.csv');
-    const map = await parquet(path.join(out, 'trusted/identity/identity_map.parquet'));
+    const map = await parquet(path.join(out, 'trusted/identity/identity_map/identity_map.parquet'));
     const predicted = new Map(
       map.map((r) => [`${String(r['source'])}:${String(r['source_id'])}`, String(r['customer_id'])]),
     );
@@ -68,14 +68,16 @@ describe('cdp ingest', () => {
   it('finds every file already ingested on a second run and keeps every profile ID', async () => {
     const out = path.join(root, 'out-twice');
     const first = await ingestFolder(world, options(out), quiet());
-    const mapBefore = await parquet(path.join(out, 'trusted/identity/identity_map.parquet'));
+    const mapBefore = await parquet(path.join(out, 'trusted/identity/identity_map/identity_map.parquet'));
 
     const second = await ingestFolder(world, options(out), quiet());
 
     expect(second.outcomes.every((o) => o.status === 'already-ingested')).toBe(true);
     expect(second.status).toBe(0);
     expect(second.identity!.keptIds).toBe(first.identity!.profiles);
-    expect(await parquet(path.join(out, 'trusted/identity/identity_map.parquet'))).toEqual(mapBefore);
+    expect(await parquet(path.join(out, 'trusted/identity/identity_map/identity_map.parquet'))).toEqual(
+      mapBefore,
+    );
   });
 
   it('exits 1 when a file is rejected, naming its line, and writes nothing of it to the trusted zone', async () => {

@@ -14,6 +14,8 @@ describe.each([
   ['ActivationWorkflow', { audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) }],
   ['ActivationWorkflow', { audienceDestination: 's3' }],
   ['SegmentSyncWorkflow', {}],
+  ['IngestionWorkflow', {}],
+  ['IdentityWorkflow', {}],
 ])('the %s definition (%j)', (machine, context) => {
   const states = allStates(definitionOf(buildApp(context).template, machine));
 
@@ -33,6 +35,10 @@ describe.each([
     'Publish kept batches',
     'Publish stopped',
     'Publish invalid event',
+    'Publish ingest outcome',
+    'Publish ingest crash',
+    'Publish identities',
+    'Publish identity failure',
   ];
 
   it('catches every other task, so no failure goes unreported', () => {

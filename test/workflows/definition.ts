@@ -57,6 +57,8 @@ export async function runLocally(
     readonly publishStates?: readonly string[];
     readonly waitTimeOverrides?: Record<string, number>;
     readonly retryIntervalOverrides?: Record<string, number>;
+    /** The context object (`$$`) where a definition reads it, e.g. `{ Execution: { Id: … } }`. */
+    readonly context?: Record<string, unknown>;
   },
 ) {
   const published: PublishedEvent[] = [];
@@ -85,6 +87,7 @@ export async function runLocally(
         waitTimeOverrides: options.waitTimeOverrides,
         retryIntervalOverrides: options.retryIntervalOverrides,
       },
+      ...(options.context ? { context: options.context } : {}),
     } as never,
   );
   return execution.result.then(

@@ -14,9 +14,13 @@ import {
 
 /** Where identity reads its sources and writes its tables, in the trusted zone. */
 export const IDENTITY_PREFIX = 'trusted/identity/';
-export const IDENTITY_MAP_KEY = `${IDENTITY_PREFIX}identity_map.parquet`;
-export const PROFILES_KEY = `${IDENTITY_PREFIX}profiles.parquet`;
+// Each table in a folder of its own: an Athena table reads every file under its location, so
+// identity_map, profiles and review.csv must not share one.
+export const IDENTITY_MAP_KEY = `${IDENTITY_PREFIX}identity_map/identity_map.parquet`;
+export const PROFILES_KEY = `${IDENTITY_PREFIX}profiles/profiles.parquet`;
 export const REVIEW_KEY = `${IDENTITY_PREFIX}review.csv`;
+/** The datasets identity reads; a `Dataset Ingested` of one of them starts an identity run. */
+export const IDENTITY_SOURCES = ['crm/customers', 'store/sales', 'web/events'] as const;
 
 export interface IdentitySummary {
   /** Records read: CRM rows, store receipts, web devices. */
@@ -144,11 +148,7 @@ export async function resolveTrustedIdentities(
   const previous = await loadPreviousMap(store);
   const resolution = resolveIdentities(records, { ...options, previous });
 
-  const map = parquetEncoder([
-    { name: 'source', storage: 'string' },
-    { name: 'source_id', storage: 'string' },
-    { name: 'customer_id', storage: 'string' },
-  ]);
+  const map = parquetEncoder(IDENTITY_MAP_COLUMNS);
   await store.put(
     IDENTITY_MAP_KEY,
     chunksOf(
@@ -200,8 +200,16 @@ export async function resolveTrustedIdentities(
   };
 }
 
+/** The columns of `identity_map` (also its Glue table). */
+export const IDENTITY_MAP_COLUMNS = [
+  { name: 'source', storage: 'string' as const },
+  { name: 'source_id', storage: 'string' as const },
+  { name: 'customer_id', storage: 'string' as const },
+];
+
 const ATTRIBUTES = ['first_name', 'last_name', 'email', 'phone', 'postcode'] as const;
-const PROFILE_COLUMNS = [
+/** The columns of `profiles` (also its Glue table). */
+export const PROFILE_COLUMNS = [
   { name: 'customer_id', storage: 'string' as const },
   ...ATTRIBUTES.flatMap((name) => [
     { name, storage: 'string' as const },

@@ -76,9 +76,22 @@ export type IngestOutcome =
 
 const NO_COUNTS: IngestCounts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
 
+/** Where the re-delivery ledger lives in the trusted zone. */
+export const LEDGER_PREFIX = 'trusted/_ingested/';
+
 /** The ledger entry that makes a second delivery of the same content a no-op. */
 export function ledgerKey(dataset: DatasetDefinition, etag: string): string {
-  return `trusted/_ingested/${dataset.name}/${etag.replace(/[^A-Za-z0-9-]/g, '')}.json`;
+  return `${LEDGER_PREFIX}${dataset.name}/${etag.replace(/[^A-Za-z0-9-]/g, '')}.json`;
+}
+
+/**
+ * The trusted-zone folder a dataset's output goes to (before the `ingest_date=` partition): the
+ * Glue table's location, and the only folder the ingest role may write for it.
+ */
+export function trustedFolderOf(dataset: DatasetDefinition, key?: string): string {
+  return dataset.output === 'csv'
+    ? `trusted/personalize/${key ? (datasetGroupOf(key) ?? 'default') + '/' : ''}`
+    : `trusted/${dataset.name}/`;
 }
 
 /** Where a dataset's validated rows go: partitioned by dataset and ingest date. */
@@ -88,11 +101,7 @@ export function trustedKeyOf(dataset: DatasetDefinition, request: IngestRequest)
     .split('/')
     .pop()!;
   const tag = request.etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
-  const folder =
-    dataset.output === 'csv'
-      ? `trusted/personalize/${datasetGroupOf(request.key) ?? 'default'}`
-      : `trusted/${dataset.name}`;
-  return `${folder}/ingest_date=${request.ingestDate}/${stem}-${tag}.${dataset.output}`;
+  return `${trustedFolderOf(dataset, request.key)}ingest_date=${request.ingestDate}/${stem}-${tag}.${dataset.output}`;
 }
 
 /** The quarantine folder of a landing key: `quarantine/<landing key>/`. */

@@ -157,6 +157,66 @@ function segmentSyncFailed(d: DetailOf<typeof EVENTS.segmentSyncFailed>): Email 
   };
 }
 
+function datasetRejected(d: DetailOf<typeof EVENTS.datasetRejected>, e: NotifiedEvent): Email {
+  const file = d.source.key;
+  const c = d.counts;
+  const problems = d.firstProblems.map(
+    (p) => `* line ${n(p.line)}${p.column ? `, column ${p.column}` : ''}: ${p.reason}`,
+  );
+  const shown = problems.length;
+  return {
+    subject: subjectLine(`File rejected: ${file}${d.dataset ? ` (${d.dataset})` : ''}`),
+    body: lines(
+      `The file ${s3Uri(d.source)} was rejected at ${e.time}. Nothing from it reached the trusted zone; the file itself is still in the landing zone.`,
+      '',
+      `Reason: ${d.reason}`,
+      c &&
+        c.rowsIn > 0 &&
+        `Rows: ${n(c.rowsIn)} read, ${n(c.bad)} invalid, ${n(c.good)} valid, ${n(c.duplicates)} exact duplicates.`,
+      shown > 0 && '',
+      shown > 0 && (c && c.bad > shown ? `The first ${plural(shown, 'problem')}:` : 'The problems:'),
+      ...problems,
+      '',
+      d.report
+        ? `Every problem, with the value that caused it, is in the report: ${s3Uri(d.report)} (the rejected rows are in rows.csv next to it).`
+        : 'No row-level report was written: the problem is with the file as a whole.',
+      '',
+      'Next step: fix the file and upload it again under the same key. A corrected file is a new version and is ingested anew.',
+      FOOTER,
+    ),
+  };
+}
+
+function identitiesResolved(d: DetailOf<typeof EVENTS.identitiesResolved>, e: NotifiedEvent): Email {
+  const merged = d.records - d.profiles;
+  return {
+    subject: subjectLine(
+      `Identities resolved: ${n(d.profiles)} customer profiles from ${n(d.records)} records`,
+    ),
+    body: lines(
+      `Identity resolution finished at ${e.time}.`,
+      '',
+      `Records: ${n(d.records)} (CRM ${n(d.bySource.crm)}, store receipts ${n(d.bySource.store)}, web devices ${n(d.bySource.web)}).`,
+      `Profiles: ${n(d.profiles)} customers; ${n(merged)} records were joined to another. ${n(d.keptIds)} profiles kept the customer ID they had before.`,
+      '',
+      'Merges by rule:',
+      `* same email:            ${n(d.merges.email)}`,
+      `* same phone:            ${n(d.merges.phone)}`,
+      `* device signed in:      ${n(d.merges['signed-in'])}`,
+      `* similar name + detail: ${n(d.merges.probabilistic)}`,
+      d.sharedDevices > 0 &&
+        `${plural(d.sharedDevices, 'web device')} signed in as several customers and joined none of them.`,
+      '',
+      d.reviewPairs > 0
+        ? `${plural(d.reviewPairs, 'pair')} of records look alike but not enough to merge on their own. Decide them in ${s3Uri(d.review)}.`
+        : 'No pair of records needs a person to decide.',
+      '',
+      `Tables: identity_map ${s3Uri(d.identityMap)}, profiles ${s3Uri(d.profilesTable)}; in Athena, query the identity_map and profiles tables.`,
+      FOOTER,
+    ),
+  };
+}
+
 function workflowFailed(d: DetailOf<typeof EVENTS.workflowFailed>, e: NotifiedEvent): Email {
   return {
     subject: subjectLine(`${d.workflow} failed`),
@@ -197,6 +257,10 @@ export function formatEmail(event: NotifiedEvent): Email {
       return segmentSyncSucceeded(parsed.data as DetailOf<typeof EVENTS.segmentSyncSucceeded>);
     case EVENTS.segmentSyncFailed.detailType:
       return segmentSyncFailed(parsed.data as DetailOf<typeof EVENTS.segmentSyncFailed>);
+    case EVENTS.datasetRejected.detailType:
+      return datasetRejected(parsed.data as DetailOf<typeof EVENTS.datasetRejected>, event);
+    case EVENTS.identitiesResolved.detailType:
+      return identitiesResolved(parsed.data as DetailOf<typeof EVENTS.identitiesResolved>, event);
     case EVENTS.workflowFailed.detailType:
       return workflowFailed(parsed.data as DetailOf<typeof EVENTS.workflowFailed>, event);
     default:

@@ -196,4 +196,95 @@ describe('formatEmail', () => {
     expect(email.body).not.toMatch(/\n\s+at /);
     expect(email.body).toContain('Reason: Pinpoint import limit reached');
   });
+
+  it('explains a rejected file: the reason, the counts, the first problems with their lines, and where the report is', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Dataset Rejected',
+      detail: {
+        dataset: 'store/sales',
+        source: { bucket: 'landing', key: 'store/sales-week48.csv' },
+        reason: 'store/sales-week48.csv: 120 of 1000 rows (12.0 %) are invalid, more than the 5.0 % allowed',
+        counts: { rowsIn: 1000, good: 878, bad: 120, duplicates: 2 },
+        report: { bucket: 'quarantine', key: 'quarantine/store/sales-week48.csv/report.csv' },
+        firstProblems: [
+          { line: 14, column: 'sold_at', reason: 'has no time zone; add Z or an offset such as +01:00' },
+          { line: 812, column: 'amount', reason: 'is not a number' },
+        ],
+      },
+    });
+
+    expect(email.subject).toBe('File rejected: store/sales-week48.csv (store/sales)');
+    expect(email.body).toContain('s3://landing/store/sales-week48.csv was rejected');
+    expect(email.body).toContain('still in the landing zone');
+    expect(email.body).toContain('Reason: store/sales-week48.csv: 120 of 1000 rows (12.0 %) are invalid');
+    expect(email.body).toContain('Rows: 1,000 read, 120 invalid, 878 valid, 2 exact duplicates.');
+    expect(email.body).toContain('The first 2 problems:');
+    expect(email.body).toContain('* line 14, column sold_at: has no time zone');
+    expect(email.body).toContain('* line 812, column amount: is not a number');
+    expect(email.body).toContain('s3://quarantine/quarantine/store/sales-week48.csv/report.csv');
+  });
+
+  it('says a file broken as a whole has no row report, and names no dataset it does not know', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Dataset Rejected',
+      detail: {
+        source: { bucket: 'landing', key: 'crm/notes.txt' },
+        reason: 'no dataset is declared for crm/notes.txt; files land as crm/customers.csv, …',
+      },
+    });
+
+    expect(email.subject).toBe('File rejected: crm/notes.txt');
+    expect(email.body).toContain('No row-level report was written');
+    expect(email.body).not.toContain('Rows:');
+  });
+
+  it('summarises an identity run: records by source, profiles, merges by rule and the pairs to review', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Identities Resolved',
+      detail: {
+        records: 12500,
+        bySource: { crm: 5000, store: 4500, web: 3000 },
+        profiles: 5200,
+        merges: { email: 3100, phone: 1200, 'signed-in': 2600, probabilistic: 400 },
+        reviewPairs: 37,
+        sharedDevices: 4,
+        keptIds: 5100,
+        identityMap: { bucket: 'trusted', key: 'trusted/identity/identity_map/identity_map.parquet' },
+        profilesTable: { bucket: 'trusted', key: 'trusted/identity/profiles/profiles.parquet' },
+        review: { bucket: 'trusted', key: 'trusted/identity/review.csv' },
+      },
+    });
+
+    expect(email.subject).toBe('Identities resolved: 5,200 customer profiles from 12,500 records');
+    expect(email.body).toContain('Records: 12,500 (CRM 5,000, store receipts 4,500, web devices 3,000).');
+    expect(email.body).toContain('7,300 records were joined to another. 5,100 profiles kept the customer ID');
+    expect(email.body).toContain('* same email:            3,100');
+    expect(email.body).toContain('* similar name + detail: 400');
+    expect(email.body).toContain('4 web devices signed in as several customers');
+    expect(email.body).toContain('37 pairs of records look alike');
+    expect(email.body).toContain('s3://trusted/trusted/identity/review.csv');
+  });
+
+  it('says when no pair of records needs review', () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Identities Resolved',
+      detail: {
+        records: 3,
+        bySource: { crm: 3, store: 0, web: 0 },
+        profiles: 3,
+        merges: { email: 0, phone: 0, 'signed-in': 0, probabilistic: 0 },
+        reviewPairs: 0,
+        identityMap: { bucket: 't', key: 'a' },
+        profilesTable: { bucket: 't', key: 'b' },
+        review: { bucket: 't', key: 'c' },
+      },
+    });
+
+    expect(email.body).toContain('No pair of records needs a person to decide.');
+    expect(email.body).not.toContain('signed in as several customers');
+  });
 });

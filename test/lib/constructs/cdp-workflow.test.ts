@@ -11,7 +11,12 @@ describe('CdpWorkflow', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
 
     // Assess
-    expect(machines).toHaveLength(2);
+    expect(machines.map((m) => m.Properties.StateMachineName as string).sort()).toEqual([
+      'test-audiences-activation',
+      'test-audiences-identity',
+      'test-audiences-ingestion',
+      'test-audiences-segment-sync',
+    ]);
     for (const machine of machines) {
       const groupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup
         .LogGroupArn['Fn::GetAtt'][0] as string;

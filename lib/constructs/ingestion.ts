@@ -1,0 +1,200 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { EVENTS } from '../../lambdas/core/events/catalog';
+import { datasetDefinitions } from '../../lambdas/core/ingest/datasets';
+import { LEDGER_PREFIX, trustedFolderOf } from '../../lambdas/core/ingest/ingest-file';
+import { CdpFunction } from './cdp-function';
+import { catchEvery, CdpWorkflow } from './cdp-workflow';
+import type { DataLake } from './data-lake';
+import type { EventBus } from './event-bus';
+import type { Notifications } from './notifications';
+
+/** Landing prefixes that start an ingestion. Personalize only for `.csv`: `training.json` starts training. */
+export const LANDING_PREFIXES = ['crm/', 'store/', 'web/', 'pinpoint/'] as const;
+export const PERSONALIZE_LANDING = 'personalize/*.csv';
+/** Where the quarantine reports go in the quarantine bucket: `quarantine/<landing key>/`. */
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+/** Props of the ingestion. */
+export interface IngestionProps {
+  /** Files are read from landing, written to trusted, and bad rows to quarantine. */
+  readonly dataLake: DataLake;
+  /** `Dataset Ingested` / `Dataset Rejected` are published on it. */
+  readonly eventBus: EventBus;
+  /** Dead-letter queue, alarms and emails. */
+  readonly notifications: Notifications;
+  /** Share of bad rows (0–1) above which a file is rejected whole. */
+  readonly maxBadShare: number;
+  /** Region assumed for phone numbers without a country code. */
+  readonly phoneRegion: string;
+  /** What happens to logs on stack deletion. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Every file dropped into the landing zone is validated into the trusted zone: S3 sends
+ * `Object Created` to the default bus, a rule hands it to a start Lambda, which starts the ingest
+ * workflow under a name derived from key and ETag (a re-delivered event does not run twice); the
+ * workflow's Lambda streams the file through the core and publishes `Dataset Ingested` or
+ * `Dataset Rejected`.
+ *
+ * One Lambda ingests one file, streaming, in at most 15 minutes: validation runs at about the speed
+ * of csv-parse (see `npm run bench:ingest`), so that bounds the file size one run handles; there
+ * is no Distributed Map split yet, so a larger file fails and the failure is emailed: split it.
+ */
+export class Ingestion extends Construct {
+  /** The ingest workflow. */
+  readonly stateMachine: sfn.StateMachine;
+  /** Ingests one file. */
+  readonly ingestFunction: CdpFunction;
+  /** Starts the workflow for each landing object, once. */
+  readonly startFunction: CdpFunction;
+  /** The S3 `Object Created` rule on the default bus. */
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const { dataLake, notifications } = props;
+
+    this.ingestFunction = new CdpFunction(this, 'Ingest', {
+      handler: 'ingest-file',
+      description: 'Validates one landing file into the trusted zone, bad rows into quarantine',
+      // One full vCPU: parsing and Parquet encoding are CPU-bound; memory stays flat with file size.
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+      environment: {
+        LANDING_BUCKET: dataLake.landing.bucketName,
+        TRUSTED_BUCKET: dataLake.trusted.bucketName,
+        QUARANTINE_BUCKET: dataLake.quarantine.bucketName,
+        MAX_BAD_SHARE: String(props.maxBadShare),
+        PHONE_REGION: props.phoneRegion,
+      },
+      logRemovalPolicy: props.removalPolicy,
+    });
+    const role = this.ingestFunction.role!;
+    for (const prefix of [...LANDING_PREFIXES, 'personalize/']) {
+      dataLake.grantPrefix('landing', role, prefix, { list: false, write: false });
+    }
+    const outputs = new Set(datasetDefinitions().map((d) => trustedFolderOf(d)));
+    for (const folder of [...outputs, LEDGER_PREFIX]) {
+      dataLake.grantTrustedPrefix(role, folder, { list: false, write: true });
+    }
+    // The ledger check asks whether `trusted/_ingested/…` exists.
+    dataLake.grantListZone('trusted', role);
+    dataLake.grantPrefix('quarantine', role, QUARANTINE_PREFIX, { list: false, write: true });
+
+    this.stateMachine = new CdpWorkflow(this, 'Workflow', {
+      name: 'ingestion',
+      definition: this.definition(props.eventBus),
+      // The ingest Lambda's 15 minutes, with room for its retries on Lambda service errors.
+      timeout: Duration.hours(1),
+      invokes: [this.ingestFunction],
+      notifications,
+      alarmDescription: 'An ingestion workflow failed',
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.startFunction = new CdpFunction(this, 'Start', {
+      handler: 'start-ingest',
+      description: 'Starts the ingest workflow once per landing object (key + ETag)',
+      environment: { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      deadLetterQueue: notifications.deadLetterQueue,
+      logRemovalPolicy: props.removalPolicy,
+    });
+    this.stateMachine.grantStartExecution(this.startFunction);
+
+    this.rule = new events.Rule(this, 'LandingObjectCreated', {
+      description: 'A file landed in a dataset folder of the landing bucket: ingest it',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [dataLake.landing.bucketName] },
+          object: {
+            key: events.Match.anyOf(
+              ...LANDING_PREFIXES.map((prefix) => events.Match.prefix(prefix)),
+              events.Match.wildcard(PERSONALIZE_LANDING),
+            ),
+          },
+        },
+      },
+    });
+    this.rule.addTarget(
+      new targets.LambdaFunction(this.startFunction, {
+        deadLetterQueue: notifications.deadLetterQueue,
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(6),
+      }),
+    );
+  }
+
+  private definition(eventBus: EventBus): sfn.IChainable {
+    const ingest = new tasks.LambdaInvoke(this, 'Ingest file', {
+      lambdaFunction: this.ingestFunction,
+      payload: sfn.TaskInput.fromObject({
+        source: sfn.JsonPath.objectAt('$.source'),
+        etag: sfn.JsonPath.stringAt('$.etag'),
+        ingestDate: sfn.JsonPath.stringAt('$.ingestDate'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.outcome',
+      retryOnServiceExceptions: true,
+    });
+    // The Lambda decided the event (ingested, re-delivered or rejected); the workflow publishes it.
+    const publish = eventBus
+      .publishTask(
+        this,
+        'Publish ingest outcome',
+        sfn.JsonPath.stringAt('$.outcome.detailType'),
+        sfn.TaskInput.fromJsonPathAt('$.outcome.detail'),
+      )
+      .next(new sfn.Succeed(this, 'Reported'));
+
+    // A crash (time-out, access denied, …) is reported as a rejection naming the error, then
+    // fails the execution so the failed-execution alarm fires too.
+    const describeCrash = new sfn.Pass(this, 'Describe crash', {
+      parameters: {
+        source: sfn.JsonPath.objectAt('$.source'),
+        reason: sfn.JsonPath.format(
+          'The ingestion of {} stopped on {} before it finished. The file is still in the landing zone; the execution history and the ingest Lambda logs have the details. Files that need more than 15 minutes must be split.',
+          sfn.JsonPath.stringAt('$.source.key'),
+          sfn.JsonPath.stringAt('$.failure.Error'),
+        ),
+        firstProblems: [],
+      },
+      resultPath: '$.rejected',
+    });
+    const publishCrash = eventBus.publishTask(
+      this,
+      'Publish ingest crash',
+      EVENTS.datasetRejected.detailType,
+      sfn.TaskInput.fromJsonPathAt('$.rejected'),
+    );
+    describeCrash.next(publishCrash).next(
+      new sfn.Fail(this, 'Ingestion failed', {
+        error: 'IngestionFailed',
+        cause: 'See the Dataset Rejected event',
+      }),
+    );
+    catchEvery(ingest, describeCrash, '$.failure');
+
+    // Input comes from the start Lambda; check it anyway, as a hand-started execution would otherwise
+    // stop on an uncatchable States.Runtime error.
+    const valid = sfn.Condition.and(
+      ...['$.source.bucket', '$.source.key', '$.etag', '$.ingestDate'].flatMap((path) => [
+        sfn.Condition.isPresent(path),
+        sfn.Condition.isString(path),
+      ]),
+    );
+    return new sfn.Choice(this, 'Valid request?').when(valid, ingest.next(publish)).otherwise(
+      new sfn.Fail(this, 'Invalid request', {
+        error: 'InvalidRequest',
+        cause: 'An ingestion needs source.bucket, source.key, etag and ingestDate (YYYY-MM-DD), all text.',
+      }),
+    );
+  }
+}

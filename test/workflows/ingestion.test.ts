@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS } from '../../lambdas/core/events/catalog';
+import { ingestEventOf } from '../../lambdas/core/ingest/ingest-events';
+import { ingestFile } from '../../lambdas/core/ingest/ingest-file';
+import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
+import { buildApp } from '../lib/synth';
+import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
+
+const buckets = { landing: 'landing', trusted: 'trusted', quarantine: 'quarantine' };
+const ORDERS = 'order_id,customer_id,item_count,amount,ordered_at';
+
+/** The input the start Lambda gives the workflow. */
+const request = (key: string, etag: string) => ({
+  source: { bucket: 'landing', key },
+  etag,
+  ingestDate: '2026-12-02',
+});
+
+/** A stand-in for the ingest Lambda that runs the real core over in-memory zones. */
+function ingestOver(stores: {
+  landing: MemoryObjectStore;
+  trusted: MemoryObjectStore;
+  quarantine: MemoryObjectStore;
+}): Handler {
+  return async (input: { source: { key: string }; etag: string; ingestDate: string }) =>
+    ingestEventOf(
+      await ingestFile(stores, { key: input.source.key, etag: input.etag, ingestDate: input.ingestDate }),
+      buckets,
+    );
+}
+
+function zones(files: Record<string, string>) {
+  const landing = new MemoryObjectStore();
+  for (const [key, body] of Object.entries(files)) landing.objects.set(key, Buffer.from(body));
+  return { landing, trusted: new MemoryObjectStore(), quarantine: new MemoryObjectStore() };
+}
+
+const PUBLISH_STATES = ['Publish ingest outcome', 'Publish ingest crash'];
+
+describe('ingestion workflow, executed locally', () => {
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = definitionOf(buildApp().template, 'IngestionWorkflow');
+  });
+
+  it('publishes Dataset Ingested with the counts and the trusted output for a good file', async () => {
+    const stores = zones({
+      'web/orders.csv': `${ORDERS}\nO1,C1,2,10.50,2025-03-01T10:00:00Z\nO2,C2,1,3,1735689600\n`,
+    });
+
+    const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-1'), {
+      handlers: { 'Ingest file': ingestOver(stores) },
+      publishStates: PUBLISH_STATES,
+    });
+
+    expect(outcome).toBe('succeeded');
+    expect(published).toHaveLength(1);
+    expect(published[0]!.detailType).toBe(EVENTS.datasetIngested.detailType);
+    const detail = EVENTS.datasetIngested.schema.parse(published[0]!.detail);
+    expect(detail).toMatchObject({
+      dataset: 'web/orders',
+      counts: { rowsIn: 2, good: 2, bad: 0, duplicates: 0 },
+      alreadyIngested: false,
+    });
+    expect(stores.trusted.objects.has(detail.output.key)).toBe(true);
+  });
+
+  it('publishes Dataset Rejected with the reason, the first problems and the report for a file over the bad-row threshold', async () => {
+    const rows = ['O1,C1,two,1,2025-01-01T00:00:00Z', 'O2,C2,1,3,2025-01-01T00:00:00Z'];
+    const stores = zones({ 'web/orders.csv': `${ORDERS}\n${rows.join('\n')}\n` });
+
+    const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-2'), {
+      handlers: { 'Ingest file': ingestOver(stores) },
+      publishStates: PUBLISH_STATES,
+    });
+
+    expect(outcome).toBe('succeeded');
+    expect(published.map((e) => e.detailType)).toEqual([EVENTS.datasetRejected.detailType]);
+    const detail = EVENTS.datasetRejected.schema.parse(published[0]!.detail);
+    expect(detail.reason).toContain('1 of 2 rows');
+    expect(detail.firstProblems[0]).toMatchObject({ line: 2, column: 'item_count' });
+    expect(detail.report).toEqual({ bucket: 'quarantine', key: 'quarantine/web/orders.csv/report.csv' });
+    expect([...stores.trusted.objects.keys()].filter((k) => k.endsWith('.parquet'))).toEqual([]);
+  });
+
+  it('writes nothing the second time the same file (key and ETag) comes through, and flags the event as a re-delivery', async () => {
+    const stores = zones({ 'web/orders.csv': `${ORDERS}\nO1,C1,2,10.50,2025-03-01T10:00:00Z\n` });
+    const options = { handlers: { 'Ingest file': ingestOver(stores) }, publishStates: PUBLISH_STATES };
+    await runLocally(definition, request('web/orders.csv', 'etag-3'), options);
+    const before = new Map(stores.trusted.objects);
+
+    const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-3'), options);
+
+    expect(outcome).toBe('succeeded');
+    expect(published[0]!.detailType).toBe(EVENTS.datasetIngested.detailType);
+    expect(published[0]!.detail).toMatchObject({
+      alreadyIngested: true,
+      counts: { rowsIn: 0, good: 0, bad: 0, duplicates: 0 },
+    });
+    expect(stores.trusted.objects).toEqual(before);
+  });
+
+  it('reports a crashed ingest Lambda as Dataset Rejected naming the error, and fails the execution for the alarm', async () => {
+    const crash: Handler = async () => {
+      throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+    };
+
+    const { outcome, published } = await runLocally(definition, request('store/sales.csv', 'etag-4'), {
+      handlers: { 'Ingest file': crash },
+      publishStates: PUBLISH_STATES,
+    });
+
+    expect(outcome).toBe('failed: IngestionFailed');
+    expect(published.map((e) => e.detailType)).toEqual([EVENTS.datasetRejected.detailType]);
+    const detail = EVENTS.datasetRejected.schema.parse(published[0]!.detail);
+    expect(detail.source).toEqual({ bucket: 'landing', key: 'store/sales.csv' });
+    expect(detail.reason).toContain('store/sales.csv stopped on Sandbox.Timedout');
+  });
+
+  it('refuses a hand-started execution without an ETag before touching the file', async () => {
+    let called = false;
+
+    const { outcome, published } = await runLocally(
+      definition,
+      { source: { bucket: 'landing', key: 'crm/customers.csv' }, ingestDate: '2026-12-02' },
+      {
+        handlers: {
+          'Ingest file': async () => {
+            called = true;
+            return {};
+          },
+        },
+        publishStates: PUBLISH_STATES,
+      },
+    );
+
+    expect(outcome).toBe('failed: InvalidRequest');
+    expect(called).toBe(false);
+    expect(published).toEqual([]);
+  });
+});
