@@ -86,7 +86,9 @@ describe('cdp run', () => {
     expect(first.slice(1).every((user) => segmentUsers.has(user))).toBe(true);
     // The emails the cloud would send, one file each, in the order the events happened.
     const outbox = files.filter((f) => f.startsWith('outbox/'));
-    expect(outbox.length).toBe(1 + training.batchSegmentJobs.length);
+    // Identities Resolved, one Audiences Imported per job and for the win-back audience, Segment Sync Succeeded.
+    expect(outbox.length).toBe(1 + training.batchSegmentJobs.length + 1 + 1);
+    expect(outbox.at(-1)).toMatch(/synced-to-segment/);
     const email = await readFile(
       path.join(
         dir,

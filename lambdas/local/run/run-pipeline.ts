@@ -13,7 +13,16 @@ import { segmentStage } from './stages/segment';
 import { syncStage } from './stages/sync';
 
 /** The stages of `cdp run`, in order. Each is the core a cloud workflow runs, on local adapters. */
-export const STAGES = ['ingest', 'preflight', 'segment', 'activate', 'score', 'sync', 'notify', 'report'] as const;
+export const STAGES = [
+  'ingest',
+  'preflight',
+  'segment',
+  'activate',
+  'score',
+  'sync',
+  'notify',
+  'report',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface RunOptions {

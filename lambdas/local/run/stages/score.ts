@@ -8,13 +8,23 @@ import type { RunContext, StageReport } from '../run-context';
  * audience (top churn risk among past buyers, minus its hold-out) under `audiences/propensity-<run>/`.
  * Records `Propensity Scores Ready` and the win-back audience's `Audiences Imported`.
  */
-export async function scoreStage(context: RunContext, options: { readonly holdoutPercent: number }): Promise<StageReport> {
-  const result = await runScoring({ zoneDir: context.dir, run: context.run, holdoutPercent: options.holdoutPercent });
+export async function scoreStage(
+  context: RunContext,
+  options: { readonly holdoutPercent: number },
+): Promise<StageReport> {
+  const result = await runScoring({
+    zoneDir: context.dir,
+    run: context.run,
+    holdoutPercent: options.holdoutPercent,
+  });
   const scoresKey = (model: 'churn' | 'repurchase') => `scores/${result.run}/${model}.csv`;
   context.publish(EVENTS.propensityScoresReady, {
     run: result.run,
     scoredAt: context.now().toISOString(),
-    scores: (['churn', 'repurchase'] as const).map((model) => ({ model, location: context.location(scoresKey(model)) })),
+    scores: (['churn', 'repurchase'] as const).map((model) => ({
+      model,
+      location: context.location(scoresKey(model)),
+    })),
   });
   const winback = result.winback;
   const audiences = winback.audiences.map((a) => ({
@@ -33,7 +43,9 @@ export async function scoreStage(context: RunContext, options: { readonly holdou
     totalHoldout: audiences.reduce((sum, a) => sum + a.holdoutSize, 0),
   });
   context.facts.set('scores', result);
-  const auc = result.reports.map((r) => `${r.model} AUC ${Number.isNaN(r.auc) ? 'n/a' : r.auc.toFixed(3)}`).join(', ');
+  const auc = result.reports
+    .map((r) => `${r.model} AUC ${Number.isNaN(r.auc) ? 'n/a' : r.auc.toFixed(3)}`)
+    .join(', ');
   const targeted = audiences.reduce((sum, a) => sum + a.size, 0);
   return {
     summary: `${result.customersScored.toLocaleString('en-US')} customers scored (${auc}); win-back ${targeted.toLocaleString('en-US')} targeted`,

@@ -16,11 +16,17 @@ import type { ScoreRunResult } from './score';
  */
 export async function syncStage(context: RunContext, progress: Progress): Promise<StageReport> {
   const scores = context.facts.get('scores') as ScoreRunResult | undefined;
-  if (!scores) throw new UserFacingError('the Segment sync needs the score stage: run it with --stages score,sync');
+  if (!scores)
+    throw new UserFacingError('the Segment sync needs the score stage: run it with --stages score,sync');
   const writeKey = randomBytes(12).toString('hex');
   const endpoint = await startSegmentSink({ writeKey });
   try {
-    const sink = new SegmentHttpSink({ writeKey, endpoint: endpoint.url, concurrency: 4, requestsPerSecond: 500 });
+    const sink = new SegmentHttpSink({
+      writeKey,
+      endpoint: endpoint.url,
+      concurrency: 4,
+      requestsPerSecond: 500,
+    });
     const sources = (['churn', 'repurchase'] as const).map((model) =>
       objectStoreScoreSource(context.zones, `scores/${scores.run}/${model}.csv`, model, `${model}.csv`),
     );
@@ -41,7 +47,9 @@ export async function syncStage(context: RunContext, progress: Progress): Promis
         reason: `${result.counts.failed} event(s) not delivered and ${result.invalidRows} invalid row(s); see failed/${scores.run}/`,
         replayPrefix: context.location(`failed/${scores.run}/`),
       });
-      throw new UserFacingError(`Segment sync: ${result.counts.failed} event(s) kept for replay under failed/${scores.run}/`);
+      throw new UserFacingError(
+        `Segment sync: ${result.counts.failed} event(s) kept for replay under failed/${scores.run}/`,
+      );
     }
     context.publish(EVENTS.segmentSyncSucceeded, detail);
     return {
