@@ -5,6 +5,7 @@ import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
 import { EventBus } from './constructs/event-bus';
 import { Notifications } from './constructs/notifications';
+import { PersonalizeTraining } from './constructs/personalize-training';
 import { SegmentSync } from './constructs/segment-sync';
 
 /** Props of the stack: the validated deployment config. */
@@ -19,6 +20,7 @@ export class CdpAudiencesStack extends Stack {
   readonly eventBus: EventBus;
   readonly notifications: Notifications;
   readonly activation: AudienceActivation;
+  readonly training: PersonalizeTraining;
   readonly segmentSync: SegmentSync;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
@@ -55,6 +57,12 @@ export class CdpAudiencesStack extends Stack {
       destination: config.audienceDestination,
       pinpointApplicationId: config.pinpointApplicationId,
       holdoutPercent: config.holdoutPercent,
+      removalPolicy,
+    });
+    this.training = new PersonalizeTraining(this, 'Training', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
       removalPolicy,
     });
     this.segmentSync = new SegmentSync(this, 'SegmentSync', {

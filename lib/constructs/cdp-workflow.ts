@@ -20,8 +20,8 @@ export interface CdpWorkflowProps {
   readonly timeout: Duration;
   /** The Lambda functions the definition invokes. */
   readonly invokes: readonly lambda.IFunction[];
-  /** The bus event that starts it, optionally narrowed on detail fields. */
-  readonly startOn: {
+  /** The bus event that starts it, optionally narrowed on detail fields; none when a Lambda starts it by name. */
+  readonly startOn?: {
     readonly eventBus: EventBus;
     readonly event: EventDefinition;
     readonly detail?: Record<string, unknown>;
@@ -81,6 +81,8 @@ export class CdpWorkflow extends sfn.StateMachine {
       );
     }
 
+    props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
+    if (!props.startOn) return;
     const { eventBus, event, detail } = props.startOn;
     // EventBridge may assume the start role only for the rules of our bus (confused deputy). The
     // pattern, not the rule's own ARN: the rule names the role, so the role cannot name the rule.
@@ -107,7 +109,6 @@ export class CdpWorkflow extends sfn.StateMachine {
         role: startRole,
       }),
     );
-    props.notifications.alarmOnFailedExecutions(`${props.name}-failed-alarm`, this, props.alarmDescription);
   }
 }
 
