@@ -185,8 +185,11 @@ function trainingWorkflowSucceeded(d: DetailOf<typeof EVENTS.trainingWorkflowSuc
 
 function trainingWorkflowFailed(d: DetailOf<typeof EVENTS.trainingWorkflowFailed>, e: NotifiedEvent): Email {
   // A Personalize resource that failed carries Personalize's own failureReason as the cause: show it.
-  const personalize = d.failure?.error?.startsWith('Personalize.') ? causeMessage(d.failure.cause) : undefined;
-  const reason = personalize ?? (d.failure ? describeStepFailure(d.failure.error, d.failure.cause) : d.reason);
+  const personalize = d.failure?.error?.startsWith('Personalize.')
+    ? causeMessage(d.failure.cause)
+    : undefined;
+  const reason =
+    personalize ?? (d.failure ? describeStepFailure(d.failure.error, d.failure.cause) : d.reason);
   return {
     subject: subjectLine(`Personalize training failed${d.datasetGroup ? ` - ${d.datasetGroup}` : ''}`),
     body: lines(
