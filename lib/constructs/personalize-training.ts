@@ -60,7 +60,13 @@ export class PersonalizeTraining extends Construct {
 
     this.personalizeRole = new iam.Role(this, 'PersonalizeRole', {
       assumedBy: new iam.ServicePrincipal('personalize.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        // Only for this account's Personalize resources (confused deputy).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:personalize:${stack.region}:${stack.account}:*`,
+          },
+        },
       }),
       description: 'Lets Personalize read the training imports and segment queries and write the segments',
     });

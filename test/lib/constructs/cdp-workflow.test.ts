@@ -11,7 +11,8 @@ describe('CdpWorkflow', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
 
     // Assess
-    expect(machines).toHaveLength(2);
+    // Activation, Segment sync and training.
+    expect(machines).toHaveLength(3);
     for (const machine of machines) {
       const groupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup
         .LogGroupArn['Fn::GetAtt'][0] as string;

@@ -73,6 +73,7 @@ describe('PersonalizeTraining', () => {
     );
     expect(role?.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': '111122223333' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:personalize:eu-west-1:111122223333:*' },
     });
   });
 
