@@ -7,6 +7,7 @@ import { EventBus } from './constructs/event-bus';
 import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
+import { PersonalizeTraining } from './constructs/personalize-training';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -25,6 +26,7 @@ export class CdpAudiencesStack extends Stack {
   readonly identity: IdentityResolution;
   readonly catalog: TrustedCatalog;
   readonly activation: AudienceActivation;
+  readonly training: PersonalizeTraining;
   readonly segmentSync: SegmentSync;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
@@ -80,6 +82,12 @@ export class CdpAudiencesStack extends Stack {
       destination: config.audienceDestination,
       pinpointApplicationId: config.pinpointApplicationId,
       holdoutPercent: config.holdoutPercent,
+      removalPolicy,
+    });
+    this.training = new PersonalizeTraining(this, 'Training', {
+      dataLake: this.dataLake,
+      eventBus: this.eventBus,
+      notifications: this.notifications,
       removalPolicy,
     });
     this.segmentSync = new SegmentSync(this, 'SegmentSync', {

@@ -5,9 +5,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard, arnToken } from '../nag';
 
-/** Batch segment job input (one query per line) and output, in the trusted zone. */
-export const SEGMENT_QUERIES_PREFIX = 'segment-queries/';
-export const SEGMENT_OUTPUT_PREFIX = 'segments/';
+import {
+  PERSONALIZE_IMPORT_PREFIX,
+  SEGMENT_OUTPUT_PREFIX,
+  SEGMENT_QUERIES_PREFIX,
+} from '../../lambdas/core/training/plan-run';
+
+/** Batch segment job input (one query per line) and output, and the training imports, in the trusted zone. */
+export { PERSONALIZE_IMPORT_PREFIX, SEGMENT_OUTPUT_PREFIX, SEGMENT_QUERIES_PREFIX };
 
 /** What a role may do under one prefix of the trusted zone. */
 export interface PrefixAccess {
@@ -165,7 +170,11 @@ export class DataLake extends Construct {
       new iam.PolicyStatement({
         principals: [personalize],
         actions: ['s3:GetObject'],
-        resources: [this.trusted.arnForObjects(`${SEGMENT_QUERIES_PREFIX}*`)],
+        resources: [
+          this.trusted.arnForObjects(`${SEGMENT_QUERIES_PREFIX}*`),
+          // The validated copies a training run's dataset import jobs read.
+          this.trusted.arnForObjects(`${PERSONALIZE_IMPORT_PREFIX}*`),
+        ],
         conditions: fromOurPersonalize,
       }),
     );
@@ -184,7 +193,13 @@ export class DataLake extends Construct {
         resources: [this.trusted.bucketArn],
         conditions: {
           ...fromOurPersonalize,
-          StringLike: { 's3:prefix': [`${SEGMENT_QUERIES_PREFIX}*`, `${SEGMENT_OUTPUT_PREFIX}*`] },
+          StringLike: {
+            's3:prefix': [
+              `${SEGMENT_QUERIES_PREFIX}*`,
+              `${SEGMENT_OUTPUT_PREFIX}*`,
+              `${PERSONALIZE_IMPORT_PREFIX}*`,
+            ],
+          },
         },
       }),
     );

@@ -20,7 +20,12 @@ describe('CdpAudiencesStack', () => {
 
     // Assess
     expect(new Set(assumedByServices.map((s) => s.Principal.Service))).toEqual(
-      new Set(['states.amazonaws.com', 'events.amazonaws.com', 'pinpoint.amazonaws.com']),
+      new Set([
+        'states.amazonaws.com',
+        'events.amazonaws.com',
+        'pinpoint.amazonaws.com',
+        'personalize.amazonaws.com',
+      ]),
     );
     for (const statement of assumedByServices) {
       expect(statement.Condition?.['StringEquals']?.['aws:SourceAccount']).toBe('111122223333');

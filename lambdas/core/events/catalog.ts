@@ -193,6 +193,52 @@ export const identitiesResolved = {
   }),
 } as const;
 
+/** One problem of a training run's files or training.json: where and why, never a cell's value. */
+const trainingProblem = z.object({
+  file: z.string(),
+  line: count.optional(),
+  where: z.string().optional(),
+  reason: z.string(),
+});
+/** A training email names the first problems; the pre-flight report (or `cdp preflight`) has them all. */
+export const MAX_TRAINING_PROBLEMS_IN_EVENT = 20;
+
+export const trainingWorkflowSucceeded = {
+  detailType: 'Training Workflow Succeeded',
+  outcome: 'succeeded',
+  schema: z.object({
+    datasetGroup: z.string(),
+    run: z.string(),
+    solutionVersionArn: z.string(),
+    /** GetSolutionMetrics' figures (`coverage`, `normalized_discounted_cumulative_gain_at_10`, …). */
+    metrics: z.record(z.string(), z.number()).default({}),
+    jobs: z.array(
+      z.object({
+        jobName: z.string(),
+        status: z.enum(['ACTIVE', 'FAILED']),
+        failureReason: z.string().optional(),
+      }),
+    ),
+    /** Bad rows left out of the import (below the threshold). */
+    skippedRows: count.default(0),
+  }),
+} as const;
+
+export const trainingWorkflowFailed = {
+  detailType: 'Training Workflow Failed',
+  outcome: 'failed',
+  schema: z.object({
+    datasetGroup: z.string().optional(),
+    run: z.string().optional(),
+    reason: z.string(),
+    problems: z.array(trainingProblem).max(MAX_TRAINING_PROBLEMS_IN_EVENT).default([]),
+    moreProblems: count.default(0),
+    /** The failed step as Step Functions reported it; the email shows it in words, never raw. */
+    failure: z.object({ error: z.string().optional(), cause: z.string().optional() }).optional(),
+    executionArn: z.string().optional(),
+  }),
+} as const;
+
 export const workflowFailed = {
   detailType: 'Workflow Failed',
   outcome: 'failed',
@@ -208,6 +254,8 @@ export const EVENTS = {
   datasetRejected,
   identitiesResolved,
   batchSegmentJobStateChange,
+  trainingWorkflowSucceeded,
+  trainingWorkflowFailed,
   audiencesImported,
   audienceImportFailed,
   propensityScoresReady,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeStepFailure } from '../errors';
+import { causeMessage, describeStepFailure } from '../errors';
 import { EVENTS, eventByDetailType, type DetailOf } from '../events/catalog';
 
 /** An email ready for SNS: a subject a marketer understands and a plain-text body. */
@@ -187,6 +187,32 @@ function datasetRejected(d: DetailOf<typeof EVENTS.datasetRejected>, e: Notified
   };
 }
 
+function trainingWorkflowSucceeded(d: DetailOf<typeof EVENTS.trainingWorkflowSucceeded>): Email {
+  const failed = d.jobs.filter((job) => job.status === 'FAILED');
+  return {
+    subject: subjectLine(`Personalize training finished - ${d.datasetGroup}`),
+    body: lines(
+      `Amazon Personalize trained a new solution version for "${d.datasetGroup}" (run ${d.run}) and ran ${plural(d.jobs.length, 'batch segment job')}.`,
+      '',
+      `Solution version: ${d.solutionVersionArn}`,
+      'Metrics:',
+      ...Object.entries(d.metrics).map(([name, value]) => `  ${name}: ${value.toFixed(4)}`),
+      Object.keys(d.metrics).length === 0 && '  (Personalize reported none)',
+      '',
+      'Jobs:',
+      ...d.jobs.map(
+        (job) => `  ${job.jobName}: ${job.status}${job.failureReason ? ` (${job.failureReason})` : ''}`,
+      ),
+      d.skippedRows > 0 && `\n${plural(d.skippedRows, 'bad row')} were left out of the import.`,
+      '',
+      failed.length === 0
+        ? 'The audiences are built from each job next; you get an email when they have landed.'
+        : `${plural(failed.length, 'job')} failed; the others go on to activation.`,
+      FOOTER,
+    ),
+  };
+}
+
 function identitiesResolved(d: DetailOf<typeof EVENTS.identitiesResolved>, e: NotifiedEvent): Email {
   const merged = d.records - d.profiles;
   return {
@@ -212,6 +238,32 @@ function identitiesResolved(d: DetailOf<typeof EVENTS.identitiesResolved>, e: No
         : 'No pair of records needs a person to decide.',
       '',
       `Tables: identity_map ${s3Uri(d.identityMap)}, profiles ${s3Uri(d.profilesTable)}; in Athena, query the identity_map and profiles tables.`,
+      FOOTER,
+    ),
+  };
+}
+
+function trainingWorkflowFailed(d: DetailOf<typeof EVENTS.trainingWorkflowFailed>, e: NotifiedEvent): Email {
+  // A Personalize resource that failed carries Personalize's own failureReason as the cause: show it.
+  const personalize = d.failure?.error?.startsWith('Personalize.')
+    ? causeMessage(d.failure.cause)
+    : undefined;
+  const reason =
+    personalize ?? (d.failure ? describeStepFailure(d.failure.error, d.failure.cause) : d.reason);
+  return {
+    subject: subjectLine(`Personalize training failed${d.datasetGroup ? ` - ${d.datasetGroup}` : ''}`),
+    body: lines(
+      `The training workflow${d.datasetGroup ? ` for "${d.datasetGroup}"` : ''} stopped at ${e.time}.`,
+      '',
+      `Reason: ${reason}`,
+      ...(d.problems.length > 0 ? ['', 'Problems:'] : []),
+      ...d.problems.map(
+        (p) => `  ${p.file}${p.line ? ` line ${p.line}` : ''}${p.where ? ` ${p.where}` : ''}: ${p.reason}`,
+      ),
+      d.moreProblems > 0 &&
+        `  … and ${plural(d.moreProblems, 'more problem')}; run cdp preflight on the folder to see every one.`,
+      d.executionArn &&
+        `Execution: https://${e.region}.console.aws.amazon.com/states/home?region=${e.region}#/v2/executions/details/${d.executionArn}`,
       FOOTER,
     ),
   };
@@ -253,6 +305,10 @@ export function formatEmail(event: NotifiedEvent): Email {
       return audienceImportFailed(parsed.data as DetailOf<typeof EVENTS.audienceImportFailed>);
     case EVENTS.batchSegmentJobStateChange.detailType:
       return batchSegmentJobFailed(parsed.data as DetailOf<typeof EVENTS.batchSegmentJobStateChange>);
+    case EVENTS.trainingWorkflowSucceeded.detailType:
+      return trainingWorkflowSucceeded(parsed.data as DetailOf<typeof EVENTS.trainingWorkflowSucceeded>);
+    case EVENTS.trainingWorkflowFailed.detailType:
+      return trainingWorkflowFailed(parsed.data as DetailOf<typeof EVENTS.trainingWorkflowFailed>, event);
     case EVENTS.segmentSyncSucceeded.detailType:
       return segmentSyncSucceeded(parsed.data as DetailOf<typeof EVENTS.segmentSyncSucceeded>);
     case EVENTS.segmentSyncFailed.detailType:

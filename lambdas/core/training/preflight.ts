@@ -219,7 +219,8 @@ export async function preflightTraining(
   // A value no item has gives an empty segment after an hour of training: say so before.
   const lookedIn = config.recipe === 'aws-item-affinity' ? 'the items or the interactions' : 'items.csv';
   // Only a file read to its end can show that a value is missing.
-  const searched = config.recipe === 'aws-item-affinity' ? interactions?.complete || items?.complete : items?.complete;
+  const searched =
+    config.recipe === 'aws-item-affinity' ? interactions?.complete || items?.complete : items?.complete;
   if (searched) {
     for (const value of wanted) {
       if (found.has(value)) continue;

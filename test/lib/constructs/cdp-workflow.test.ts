@@ -16,6 +16,7 @@ describe('CdpWorkflow', () => {
       'test-audiences-identity',
       'test-audiences-ingestion',
       'test-audiences-segment-sync',
+      'test-audiences-training',
     ]);
     for (const machine of machines) {
       const groupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup

@@ -1,0 +1,284 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleTrainingJson } from '../../data/generator/training';
+import { formatEmail } from '../../lambdas/core/notifications/format-email';
+import { planTrainingRun } from '../../lambdas/core/training/plan-run';
+import { parseTrainingConfig } from '../../lambdas/core/training/training-config';
+import { POLLS } from '../../lib/constructs/personalize-training';
+import { buildApp } from '../lib/synth';
+import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
+
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const { config } = parseTrainingConfig(sampleTrainingJson());
+const plan = planTrainingRun(
+  config,
+  ['interactions', 'items', 'users'],
+  {
+    partition: 'aws',
+    region: 'eu-west-1',
+    account: '111122223333',
+    trustedBucket: 'trusted',
+    run: 'abcd1234',
+  },
+  'personalize/cdp-sample/abcd1234/',
+);
+const input = { bucket: 'landing', key: 'personalize/cdp-sample/training.json', etag: 'abcd1234ef' };
+const prepared = { ok: true, plan, skippedRows: 3 };
+
+const RESOURCES = {
+  'Dataset group': 'DatasetGroup',
+  Dataset: 'Dataset',
+  'Import job': 'DatasetImportJob',
+  Solution: 'Solution',
+  'Solution version': 'SolutionVersion',
+  'Batch segment job': 'BatchSegmentJob',
+} as const;
+type Resource = keyof typeof RESOURCES;
+const describeState = (resource: Resource) => `Describe ${resource.toLowerCase()} (${resource})`;
+
+/**
+ * A fake Personalize: every Create succeeds (or says it exists), every Describe answers
+ * `CREATE IN_PROGRESS` once and then ACTIVE, unless `status` says otherwise.
+ */
+function fakePersonalize(
+  options: {
+    exists?: readonly string[];
+    status?: (
+      resource: Resource,
+      request: any,
+      polls: number,
+    ) => { status: string; failureReason?: string } | undefined;
+  } = {},
+) {
+  const calls: Record<string, any[]> = {};
+  const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+  const polls = new Map<string, number>();
+  const create =
+    (name: string, result: unknown = {}): Handler =>
+    async (request) => {
+      record(name, request);
+      if (options.exists?.includes(name))
+        throw new NamedError('Personalize.ResourceAlreadyExistsException', 'exists');
+      return result;
+    };
+  const describe =
+    (resource: Resource): Handler =>
+    async (request) => {
+      const key = `${resource}:${JSON.stringify(request)}`;
+      const count = (polls.get(key) ?? 0) + 1;
+      polls.set(key, count);
+      record(describeState(resource), request);
+      const answer = options.status?.(resource, request, count) ?? {
+        status: count >= 2 ? 'ACTIVE' : 'CREATE IN_PROGRESS',
+      };
+      return { [RESOURCES[resource]]: answer };
+    };
+  const handlers: Record<string, Handler> = {
+    'Pre-flight': async () => prepared,
+    'Create dataset group': create('Create dataset group'),
+    'Create schema': create('Create schema'),
+    'Create dataset': create('Create dataset'),
+    'Create import job': create('Create import job'),
+    'Create solution': create('Create solution'),
+    'Create solution version': create('Create solution version', {
+      SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/x/v1',
+    }),
+    'Get solution metrics': async (request) => {
+      record('Get solution metrics', request);
+      return { Metrics: { coverage: 0.41, normalized_discounted_cumulative_gain_at_10: 0.22 } };
+    },
+    'Create batch segment job': create('Create batch segment job'),
+    'Create filtered batch segment job': create('Create filtered batch segment job'),
+    ...Object.fromEntries((Object.keys(RESOURCES) as Resource[]).map((r) => [describeState(r), describe(r)])),
+  };
+  return { handlers, calls };
+}
+
+const PUBLISH = [
+  'Publish pre-flight failed',
+  'Publish training succeeded',
+  'Publish training failed',
+  'Publish pre-flight crashed',
+  'Publish job active',
+  'Publish job failed',
+];
+
+describe('training workflow, executed locally', () => {
+  let definition: Record<string, unknown>;
+  let waits: Record<string, number>;
+
+  beforeAll(() => {
+    definition = definitionOf(buildApp().template, 'TrainingWorkflow');
+    waits = Object.fromEntries(
+      (Object.keys(RESOURCES) as Resource[]).map((r) => [`Wait for ${r.toLowerCase()} (${r})`, 0]),
+    );
+  });
+
+  const run = (handlers: Record<string, Handler>, start: object = input) =>
+    runLocally(definition, start, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: waits,
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
+
+  it('creates every resource, trains, runs each batch segment job and publishes one event per job and the success', async () => {
+    const personalize = fakePersonalize();
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create schema']).toHaveLength(3);
+    expect(personalize.calls['Create import job']!.map((r) => r.DataSource.DataLocation)).toEqual(
+      expect.arrayContaining(['s3://trusted/personalize/cdp-sample/abcd1234/interactions.csv']),
+    );
+    expect(personalize.calls['Create solution']![0]).toMatchObject({
+      RecipeArn: 'arn:aws:personalize:::recipe/aws-item-attribute-affinity',
+      PerformAutoTraining: false,
+    });
+    const jobEvents = execution.published.filter((e) => e.detailType === 'Batch Segment Job State Change');
+    expect(jobEvents.map((e) => [e.detail.jobName, e.detail.status, e.detail.output.key]).sort()).toEqual([
+      ['categories-abcd1234', 'ACTIVE', 'segments/categories-abcd1234/'],
+      ['genres-1-abcd1234', 'ACTIVE', 'segments/genres-1-abcd1234/'],
+      ['genres-2-abcd1234', 'ACTIVE', 'segments/genres-2-abcd1234/'],
+    ]);
+    const success = execution.published.find((e) => e.detailType === 'Training Workflow Succeeded');
+    expect(success?.detail).toMatchObject({
+      datasetGroup: 'cdp-sample',
+      run: 'abcd1234',
+      metrics: { coverage: 0.41 },
+      skippedRows: 3,
+    });
+    expect(success?.detail.jobs).toHaveLength(3);
+  });
+
+  it('splits the 11 genre queries over two jobs, as item-attribute-affinity takes 10 per input file', async () => {
+    const personalize = fakePersonalize();
+
+    await run(personalize.handlers);
+
+    const created = personalize.calls['Create batch segment job']!;
+    expect(created.map((r) => r.JobInput.S3DataSource.Path).sort()).toEqual([
+      's3://trusted/segment-queries/categories-abcd1234/queries.json',
+      's3://trusted/segment-queries/genres-1-abcd1234/queries.json',
+      's3://trusted/segment-queries/genres-2-abcd1234/queries.json',
+    ]);
+    expect(created.every((r) => r.NumResults === 500)).toBe(true);
+  });
+
+  it('reuses the dataset group, schemas, datasets and solution that already exist, and still trains a new version', async () => {
+    const personalize = fakePersonalize({
+      exists: ['Create dataset group', 'Create schema', 'Create dataset', 'Create solution'],
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create solution version']).toHaveLength(1);
+    expect(personalize.calls[describeState('Dataset group')]!.length).toBeGreaterThanOrEqual(1);
+    expect(execution.published.map((e) => e.detailType)).toContain('Training Workflow Succeeded');
+  });
+
+  it('fails the run with Personalize’s reason when an import job ends CREATE FAILED, before any solution', async () => {
+    const reason = 'Input CSV is missing the following columns: [TIMESTAMP]';
+    const personalize = fakePersonalize({
+      status: (resource, request) =>
+        resource === 'Import job' && String(request.DatasetImportJobArn).includes('-items-')
+          ? { status: 'CREATE FAILED', failureReason: reason }
+          : undefined,
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls['Create solution']).toBeUndefined();
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure).toEqual({ error: 'Personalize.CreateFailed', cause: reason });
+    const email = formatEmail({
+      detailType: 'Training Workflow Failed',
+      detail: failed!.detail,
+      time: '2026-12-02T14:00:00Z',
+      region: 'eu-west-1',
+    });
+    expect(email.body).toContain(`Reason: ${reason}`);
+  });
+
+  it('fails with Personalize.PollLimit when training is still running after the last allowed check', async () => {
+    const personalize = fakePersonalize({
+      status: (resource) => (resource === 'Solution version' ? { status: 'CREATE IN_PROGRESS' } : undefined),
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls[describeState('Solution version')]).toHaveLength(POLLS.training.maxPolls);
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure.error).toBe('Personalize.PollLimit');
+    expect(execution.published.some((e) => e.detailType === 'Batch Segment Job State Change')).toBe(false);
+  });
+
+  it('publishes a FAILED job event with its reason and goes on with the other jobs', async () => {
+    const personalize = fakePersonalize({
+      status: (resource, request) =>
+        resource === 'Batch segment job' && String(request.BatchSegmentJobArn).includes('categories')
+          ? { status: 'CREATE FAILED', failureReason: 'No items match ITEMS.CATEGORY = "Games"' }
+          : undefined,
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    const jobEvents = execution.published.filter((e) => e.detailType === 'Batch Segment Job State Change');
+    expect(jobEvents.find((e) => e.detail.status === 'FAILED')?.detail).toMatchObject({
+      jobName: 'categories-abcd1234',
+      failureReason: 'No items match ITEMS.CATEGORY = "Games"',
+    });
+    expect(jobEvents.filter((e) => e.detail.status === 'ACTIVE')).toHaveLength(2);
+  });
+
+  it('publishes every pre-flight problem and calls no Personalize API when training cannot start', async () => {
+    const personalize = fakePersonalize();
+    personalize.handlers['Pre-flight'] = async () => ({
+      ok: false,
+      run: 'abcd1234',
+      datasetGroup: 'cdp-sample',
+      reason: 'the pre-flight found 1 problem(s); no Personalize resource was created',
+      problems: [
+        {
+          file: 'interactions.csv',
+          reason: 'holds 998 good interactions; Personalize needs at least 1,000 to train',
+        },
+      ],
+      moreProblems: 0,
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: PreflightFailed');
+    expect(Object.keys(personalize.calls)).toEqual([]);
+    expect(execution.published).toEqual([
+      expect.objectContaining({
+        detailType: 'Training Workflow Failed',
+        detail: expect.objectContaining({
+          problems: [expect.objectContaining({ file: 'interactions.csv' })],
+        }),
+      }),
+    ]);
+  });
+});
