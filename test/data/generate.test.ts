@@ -84,7 +84,7 @@ describe('the sample-data generator', () => {
     }
 
     // Assess
-    expect(files).toHaveLength(Object.keys(OUTPUT_FILES).length + 2);
+    expect(files).toHaveLength(Object.keys(OUTPUT_FILES).length + 3);
     expect(await filesUnder(again)).toEqual(files);
     expect(differing).toEqual([]);
   });

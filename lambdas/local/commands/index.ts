@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
+import { registerRelay } from './relay';
 import { registerReplay } from './replay';
 import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerReplay,
   registerSegmentSink,
   registerSegment,
+  registerRelay,
 ];
