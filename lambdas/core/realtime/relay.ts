@@ -2,6 +2,13 @@ import type { PutEventsSink } from '../ports/put-events-sink';
 import { groupBySession, type SessionBatch, type Sourced } from './group-by-session';
 import { mapTrack, type RelayMapping } from './map-track';
 
+/**
+ * Messages the relay function takes from the queue per invocation: a bigger batch groups more
+ * events per session into one call, a smaller one retries less on a failure. The function sends
+ * its calls one after the other, so 100 messages take at most 100 paced calls (≥ 1 s).
+ */
+export const RELAY_BATCH_SIZE = 100;
+
 /** One queued Segment event: its queue message ID and body (the EventBridge event as JSON). */
 export interface QueuedEvent {
   readonly id: string;
