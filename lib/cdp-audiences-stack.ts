@@ -5,6 +5,7 @@ import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
 import { EventBus } from './constructs/event-bus';
 import { Notifications } from './constructs/notifications';
+import { RealtimeRelay } from './constructs/realtime-relay';
 import { SegmentSync } from './constructs/segment-sync';
 
 /** Props of the stack: the validated deployment config. */
@@ -20,6 +21,8 @@ export class CdpAudiencesStack extends Stack {
   readonly notifications: Notifications;
   readonly activation: AudienceActivation;
   readonly segmentSync: SegmentSync;
+  /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
+  readonly realtimeRelay?: RealtimeRelay;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -67,5 +70,16 @@ export class CdpAudiencesStack extends Stack {
       reservedConcurrency: config.segmentReservedConcurrency,
       removalPolicy,
     });
+    if (config.segmentPartnerEventSource) {
+      this.realtimeRelay = new RealtimeRelay(this, 'RealtimeRelay', {
+        namePrefix: config.namePrefix,
+        partnerEventSource: config.segmentPartnerEventSource,
+        eventTypes: config.realtimeEventTypes,
+        itemIdPath: config.realtimeItemIdPath,
+        reservedConcurrency: config.realtimeReservedConcurrency,
+        notifications: this.notifications,
+        removalPolicy,
+      });
+    }
   }
 }
