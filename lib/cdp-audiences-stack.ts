@@ -8,6 +8,7 @@ import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
+import { RealtimeRelay } from './constructs/realtime-relay';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -28,6 +29,8 @@ export class CdpAudiencesStack extends Stack {
   readonly activation: AudienceActivation;
   readonly training: PersonalizeTraining;
   readonly segmentSync: SegmentSync;
+  /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
+  readonly realtimeRelay?: RealtimeRelay;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -100,5 +103,16 @@ export class CdpAudiencesStack extends Stack {
       reservedConcurrency: config.segmentReservedConcurrency,
       removalPolicy,
     });
+    if (config.segmentPartnerEventSource) {
+      this.realtimeRelay = new RealtimeRelay(this, 'RealtimeRelay', {
+        namePrefix: config.namePrefix,
+        partnerEventSource: config.segmentPartnerEventSource,
+        eventTypes: config.realtimeEventTypes,
+        itemIdPath: config.realtimeItemIdPath,
+        reservedConcurrency: config.realtimeReservedConcurrency,
+        notifications: this.notifications,
+        removalPolicy,
+      });
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DEFAULT_EVENT_TYPES, DEFAULT_ITEM_ID_PATH } from '../lambdas/core/realtime/map-track';
 
 /**
  * The deployment config: every key is read from cdk.json `context` or a `-c key=value` flag.
@@ -101,6 +102,45 @@ const configSchema = z
       .regex(/^[A-Z]{2}$/, { error: 'must be a two-letter country code in capitals, e.g. -c phoneRegion=GB' })
       .refine(isSupportedCountry, { error: 'must be a country libphonenumber-js knows, e.g. US, GB, DE' })
       .default('US'),
+    /**
+     * The partner event source Segment's Amazon EventBridge destination created
+     * (`aws.partner/segment.com/<source ID>`). Set, it turns the real-time relay on; unset, nothing is created.
+     */
+    segmentPartnerEventSource: z
+      .string()
+      .regex(/^aws\.partner\/segment\.com\/[A-Za-z0-9._/-]{1,200}$/, {
+        error:
+          'must be the partner event source Segment created, e.g. -c segmentPartnerEventSource=aws.partner/segment.com/AbC123xyz',
+      })
+      .optional(),
+    /** Segment track event name → Personalize event type, as JSON; only these names are relayed. */
+    realtimeEventTypes: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? parseJson(value) : value),
+        z.record(z.string().min(1), z.string().min(1).max(256), {
+          error:
+            'must be a JSON object of Segment event names to Personalize event types, e.g. {"Product Viewed":"View"}',
+        }),
+      )
+      .refine((map) => Object.keys(map).length > 0, { error: 'must name at least one event' })
+      .default({ ...DEFAULT_EVENT_TYPES }),
+    /** Where the item ID is in a Segment track message. */
+    realtimeItemIdPath: z
+      .string()
+      .regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, {
+        error: 'must be a dotted path, e.g. properties.product_id',
+      })
+      .default(DEFAULT_ITEM_ID_PATH),
+    /**
+     * Relay functions that may run at once. Each paces its PutEvents calls at most 100/s, and an event
+     * tracker takes 1,000/s (Personalize quotas), so at most 10.
+     */
+    realtimeReservedConcurrency: z.coerce
+      .number({ error: 'must be a whole number from 2 to 10' })
+      .int({ error: 'must be a whole number from 2 to 10' })
+      .min(2, { error: 'must be at least 2 (the SQS event source needs 2)' })
+      .max(10, { error: "must be at most 10: 10 × 100 calls/s is the event tracker's 1,000/s" })
+      .default(5),
   })
   .superRefine((config, context) => {
     if (config.audienceDestination === 'pinpoint' && !config.pinpointApplicationId) {
@@ -112,6 +152,14 @@ const configSchema = z
       });
     }
   });
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
 
 /** A base URL the Segment sink can append `v1/batch` to. */
 function isSegmentBaseUrl(value: string): boolean {

@@ -13,6 +13,12 @@ import {
   type OutputFile,
 } from './files';
 import { sampleTrainingJson, TRAINING_FILE } from './training';
+import {
+  type MessageCounter,
+  SEGMENT_EVENT_CUSTOMERS,
+  SEGMENT_EVENTS_FILE,
+  segmentEventLinesOf,
+} from './segment-events';
 import { createTally, summaryOf, tallyCustomer, type WorldSummary } from './summary';
 import { createWorld, itemRowOf } from './world-records';
 import type { WorldOptions } from './world';
@@ -49,6 +55,9 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   const customerFiles = names.filter((name): name is CustomerFile => name !== 'items');
   const tally = createTally();
   const segments = new Map<string, string[]>(GENRES.map((genre) => [genre, []]));
+  const prices = new Map(world.items.map((item) => [item.id, item.price]));
+  const segmentEvents: string[] = [];
+  const counter: MessageCounter = { next: 0 };
   try {
     for (const item of world.items) await writers.items.write(itemRowOf(item));
     for (const records of world.customerRecords) {
@@ -56,6 +65,8 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
       tallyCustomer(tally, records);
       const members = segments.get(records.customer.favouriteGenre)!;
       if (members.length < SEGMENT_USERS_PER_GENRE) members.push(records.customer.id);
+      if (records.customer.index < SEGMENT_EVENT_CUSTOMERS)
+        segmentEvents.push(...segmentEventLinesOf(records.rows.webEvents, (id) => prices.get(id), counter));
     }
   } finally {
     await Promise.all(names.map((name) => writers[name].close()));
@@ -67,12 +78,18 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   await mkdir(dirname(join(options.outDir, SEGMENT_OUTPUT_FILE)), { recursive: true });
   await writeFile(join(options.outDir, SEGMENT_OUTPUT_FILE), segmentOutputOf(segments));
   await writeFile(join(options.outDir, TRAINING_FILE), sampleTrainingJson());
+  await mkdir(dirname(join(options.outDir, SEGMENT_EVENTS_FILE)), { recursive: true });
+  await writeFile(
+    join(options.outDir, SEGMENT_EVENTS_FILE),
+    segmentEvents.map((line) => `${line}\n`).join(''),
+  );
   return {
     files: [
       ...names.map((name) => ({ path: OUTPUT_FILES[name].path, rows: writers[name].rows })),
       { path: SUMMARY_FILE, rows: 1 },
       { path: SEGMENT_OUTPUT_FILE, rows: segments.size },
       { path: TRAINING_FILE, rows: 1 },
+      { path: SEGMENT_EVENTS_FILE, rows: segmentEvents.length },
     ],
     summary,
   };

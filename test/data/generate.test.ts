@@ -84,8 +84,8 @@ describe('the sample-data generator', () => {
     }
 
     // Assess
-    // The CSVs, ground-truth.json, segments/weekly-genres.json.out and personalize/training.json.
-    expect(files).toHaveLength(Object.keys(OUTPUT_FILES).length + 3);
+    // The CSVs, ground-truth.json, segments/weekly-genres.json.out, personalize/training.json and segment/events.jsonl.
+    expect(files).toHaveLength(Object.keys(OUTPUT_FILES).length + 4);
     expect(await filesUnder(again)).toEqual(files);
     expect(differing).toEqual([]);
   });

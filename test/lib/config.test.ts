@@ -20,7 +20,30 @@ describe('parseConfig', () => {
       holdoutPercent: 10,
       maxBadShare: 0.05,
       phoneRegion: 'US',
+      segmentPartnerEventSource: undefined,
+      realtimeEventTypes: {
+        'Product Viewed': 'View',
+        'Product Clicked': 'Click',
+        'Product Added': 'AddToCart',
+        'Order Completed': 'Purchase',
+      },
+      realtimeItemIdPath: 'properties.product_id',
+      realtimeReservedConcurrency: 5,
     });
+  });
+
+  it('reads the real-time event type map as JSON from a -c flag, or as an object from cdk.json', () => {
+    expect(parseConfig({ realtimeEventTypes: '{"Video Watched":"watch"}' }).realtimeEventTypes).toEqual({
+      'Video Watched': 'watch',
+    });
+    expect(parseConfig({ realtimeEventTypes: { 'Video Watched': 'watch' } }).realtimeEventTypes).toEqual({
+      'Video Watched': 'watch',
+    });
+  });
+
+  it('refuses a real-time event type map that is not a JSON object of names, naming the key', () => {
+    expect(() => parseConfig({ realtimeEventTypes: 'Product Viewed=View' })).toThrow(/realtimeEventTypes/);
+    expect(() => parseConfig({ realtimeEventTypes: '{}' })).toThrow(/at least one event/);
   });
 
   it('reads numbers given as strings by -c flags', () => {

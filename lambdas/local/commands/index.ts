@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerIngest } from './ingest';
 import { registerPreflight } from './preflight';
 import { registerPushScores } from './push-scores';
+import { registerRelay } from './relay';
 import { registerReplay } from './replay';
 import { registerRun } from './run';
 import { registerScore } from './score';
@@ -23,4 +24,5 @@ export const commands: RegisterCommand[] = [
   registerSegmentSink,
   registerSegment,
   registerScore,
+  registerRelay,
 ];
