@@ -3,6 +3,7 @@ import { MERGE_RULES } from '../../../core/identity/resolve';
 import type { IngestRun } from '../../commands/ingest';
 import type { RunContext, StageReport } from '../run-context';
 import type { JobAudiences } from '../stages/activate';
+import type { ScoreRunResult } from '../stages/score';
 import { barChartSvg, escapeHtml } from './charts';
 
 /** Quarantined rows shown per file; the report files hold every one. */
@@ -124,10 +125,77 @@ export async function reportStage(context: RunContext): Promise<StageReport> {
     );
   }
 
+  const scores = context.facts.get('scores') as ScoreRunResult | undefined;
+  if (scores) {
+    let html = `<h2>Propensity scores (run ${escapeHtml(scores.run)}, as of ${escapeHtml(scores.asOf.toISOString().slice(0, 10))})</h2>`;
+    html += table(
+      ['model', 'validation AUC', 'validation customers', 'training examples', 'positives'],
+      scores.reports.map((r) => [
+        r.model,
+        Number.isNaN(r.auc) ? 'n/a' : r.auc.toFixed(3),
+        r.validationCustomers,
+        r.trainingExamples,
+        `${(100 * r.positiveRate).toFixed(1)} %`,
+      ]),
+    );
+    for (const model of scores.reports) {
+      const distribution = await scoreDistribution(context, `scores/${scores.run}/${model.model}.csv`);
+      html +=
+        chart(
+          barChartSvg({
+            id: `score-distribution-${model.model}`,
+            title: `${model.model}: customers by score`,
+            categories: distribution.map((_, i) => `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`),
+            series: [{ name: 'customers', values: distribution }],
+          }),
+        ) +
+        chart(
+          barChartSvg({
+            id: `calibration-${model.model}`,
+            title: `${model.model}: calibration and lift by decile (validation customers, highest scores first)`,
+            categories: model.calibration.map((d) => `decile ${d.decile}`),
+            series: [
+              { name: 'mean score', values: model.calibration.map((d) => round(d.meanScore)) },
+              { name: 'observed rate', values: model.calibration.map((d) => round(d.observedRate)) },
+              { name: 'lift', values: model.decileLift.map((d) => round(d.lift)) },
+            ],
+          }),
+        ) +
+        chart(
+          barChartSvg({
+            id: `importance-${model.model}`,
+            title: `${model.model}: feature importance (share of split gain)`,
+            categories: model.featureImportance.slice(0, 10).map((f) => f.feature),
+            series: [
+              {
+                name: 'gain share',
+                values: model.featureImportance.slice(0, 10).map((f) => round(f.gainShare)),
+              },
+            ],
+            horizontal: true,
+          }),
+        );
+    }
+    sections.push(html);
+  }
+
   const outbox = (context.facts.get('outbox') as string[] | undefined) ?? [];
-  const delivered = jobs.flatMap((job) =>
+  const delivered: (readonly (string | number)[])[] = jobs.flatMap((job) =>
     job.result.audiences.map((a) => [a.name, 's3 (Pinpoint import CSV)', a.importKey, a.size] as const),
   );
+  if (scores) {
+    for (const a of scores.winback.audiences) {
+      delivered.push([
+        a.name,
+        's3 (Pinpoint import CSV)',
+        `audiences/propensity-${scores.run}/${a.files.import}`,
+        a.size,
+      ]);
+    }
+  }
+  const sync = context.facts.get('sync') as { sent: number; requests: number } | undefined;
+  if (sync)
+    delivered.push(['churn and repurchase traits', 'Segment (local endpoint)', '/v1/batch', sync.sent]);
   sections.push(
     `<h2>Delivered</h2>${table(['audience', 'destination', 'where', 'users'], delivered)}` +
       `<h3>Emails (outbox/)</h3><ul>${outbox.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`,
@@ -142,4 +210,17 @@ ${sections.join('\n')}
 `;
   await context.zones.put('report.html', html);
   return { summary: `report.html with ${charts} chart(s)`, counts: { charts } };
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+/** Customers per score band of width 0.1, from a `customer_id,score` file. */
+async function scoreDistribution(context: RunContext, key: string): Promise<number[]> {
+  const parts: Buffer[] = [];
+  for await (const chunk of await context.zones.get(key)) parts.push(Buffer.from(chunk));
+  const bands = new Array<number>(10).fill(0);
+  for (const [, score] of parse(Buffer.concat(parts), { from_line: 2 }) as string[][]) {
+    bands[Math.min(9, Math.floor(Number(score) * 10))]!++;
+  }
+  return bands;
 }

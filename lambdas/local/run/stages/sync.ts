@@ -52,6 +52,7 @@ export async function syncStage(context: RunContext, progress: Progress): Promis
       );
     }
     context.publish(EVENTS.segmentSyncSucceeded, detail);
+    context.facts.set('sync', { sent: result.counts.sent, requests: received.requests });
     return {
       summary: `${result.counts.sent.toLocaleString('en-US')} identify events sent in ${received.requests} request(s); the local Segment endpoint holds ${received.uniqueEvents.toLocaleString('en-US')} distinct events`,
       counts: { sent: result.counts.sent, requests: received.requests, received: received.uniqueEvents },
