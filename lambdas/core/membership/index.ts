@@ -13,3 +13,9 @@ export {
   type EstimateCheck,
   type EstimateOptions,
 } from './segment-estimate';
+export {
+  activateAudiences,
+  appliedKey,
+  type ActivateOptions,
+  type AudienceOutcome,
+} from './activate-audiences';

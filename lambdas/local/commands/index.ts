@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerActivate } from './activate';
 import { registerIngest } from './ingest';
 import { registerPushScores } from './push-scores';
 import { registerReplay } from './replay';
@@ -13,6 +14,7 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerIngest,
   registerToPinpoint,
+  registerActivate,
   registerPushScores,
   registerReplay,
   registerSegmentSink,
