@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerActivate } from './activate';
 import { registerIngest } from './ingest';
 import { registerPreflight } from './preflight';
 import { registerPushScores } from './push-scores';
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   registerIngest,
   registerPreflight,
   registerToPinpoint,
+  registerActivate,
   registerPushScores,
   registerReplay,
   registerSegmentSink,
