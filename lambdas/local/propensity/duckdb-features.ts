@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { IDENTITY_MAP_KEY } from '../../core/identity/identity-run';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserFacingError } from '../../core/errors';
@@ -62,7 +63,8 @@ export class DuckDbFeatures {
         `CREATE VIEW ${table} AS SELECT * FROM read_parquet(${quote(`${dir}/**/*.parquet`)}, hive_partitioning = false, union_by_name = true)`,
       );
     }
-    const identityMap = path.join(trusted, 'identity', 'identity_map.parquet');
+    // The same key the identity resolution writes, so the two can never drift apart.
+    const identityMap = path.join(zoneDir, IDENTITY_MAP_KEY);
     if (existsSync(identityMap)) {
       await connection.run(`CREATE VIEW identity_map AS SELECT * FROM read_parquet(${quote(identityMap)})`);
     } else {
