@@ -45,9 +45,8 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
         report,
         firstProblems,
       });
-      throw new UserFacingError(outcome.reason, {
-        location: firstProblems[0] ? undefined : outcome.key,
-      });
+      // The reason already names the file (and the line, when one line broke it).
+      throw new UserFacingError(outcome.reason);
     }
     context.publish(EVENTS.datasetIngested, {
       dataset: outcome.dataset,
