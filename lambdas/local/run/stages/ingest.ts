@@ -1,7 +1,9 @@
-import { EVENTS, MAX_PROBLEMS_IN_EVENT } from '../../../core/events/catalog';
+import { EVENTS } from '../../../core/events/catalog';
+import { identitiesResolvedOf } from '../../../core/identity/identity-event';
+import { ingestEventOf } from '../../../core/ingest/ingest-events';
 import { UserFacingError } from '../../../core/errors';
 import { ingestFolder } from '../../commands/ingest';
-import type { RunContext, StageReport } from '../run-context';
+import { LOCAL_BUCKET, type RunContext, type StageReport } from '../run-context';
 
 export interface IngestStageOptions {
   readonly maxBadShare: number;
@@ -22,40 +24,15 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
   const warnings: string[] = [];
   let rows = 0;
   let bad = 0;
+  const buckets = { landing: LOCAL_BUCKET, trusted: LOCAL_BUCKET, quarantine: LOCAL_BUCKET };
   for (const outcome of result.outcomes) {
+    // The same event the cloud's ingest step decides on, with the run's folder as every bucket.
+    context.publishBuilt(ingestEventOf(outcome, buckets));
     if (outcome.status === 'already-ingested') continue;
+    // The reason already names the file (and the line, when one line broke it).
+    if (outcome.status === 'rejected') throw new UserFacingError(outcome.reason);
     rows += outcome.rowsIn;
     bad += outcome.bad;
-    const counts = {
-      rowsIn: outcome.rowsIn,
-      good: outcome.good,
-      bad: outcome.bad,
-      duplicates: outcome.duplicates,
-    };
-    const firstProblems = outcome.firstProblems
-      .slice(0, MAX_PROBLEMS_IN_EVENT)
-      .map(({ line, column, reason }) => ({ line, column, reason }));
-    const report = outcome.report ? context.location(outcome.report) : undefined;
-    if (outcome.status === 'rejected') {
-      context.publish(EVENTS.datasetRejected, {
-        dataset: outcome.dataset,
-        source: context.location(outcome.key),
-        reason: outcome.reason,
-        counts,
-        report,
-        firstProblems,
-      });
-      // The reason already names the file (and the line, when one line broke it).
-      throw new UserFacingError(outcome.reason);
-    }
-    context.publish(EVENTS.datasetIngested, {
-      dataset: outcome.dataset,
-      source: context.location(outcome.key),
-      counts,
-      output: context.location(outcome.output),
-      report,
-      firstProblems,
-    });
     for (const problem of outcome.firstProblems.slice(0, 3)) {
       warnings.push(
         `${outcome.key} line ${problem.line}${problem.column ? `, ${problem.column}` : ''}: ${problem.reason} (row quarantined)`,
@@ -63,18 +40,7 @@ export async function ingestStage(context: RunContext, options: IngestStageOptio
     }
   }
   const identity = result.identity!;
-  context.publish(EVENTS.identitiesResolved, {
-    records: identity.records,
-    bySource: identity.bySource,
-    profiles: identity.profiles,
-    merges: identity.merges,
-    reviewPairs: identity.reviewPairs,
-    sharedDevices: identity.sharedDevices,
-    keptIds: identity.keptIds,
-    identityMap: context.location(identity.outputs.identityMap),
-    profilesTable: context.location(identity.outputs.profiles),
-    review: context.location(identity.outputs.review),
-  });
+  context.publish(EVENTS.identitiesResolved, identitiesResolvedOf(identity, LOCAL_BUCKET));
   context.facts.set('ingest', result);
   return {
     summary: `${result.outcomes.length} files, ${rows.toLocaleString('en-US')} rows, ${bad} quarantined; ${identity.records.toLocaleString('en-US')} records -> ${identity.profiles.toLocaleString('en-US')} profiles`,
