@@ -17,7 +17,7 @@ import { minimumCalls } from '../lambdas/core/realtime/group-by-session';
 import { DEFAULT_EVENT_TYPES, DEFAULT_ITEM_ID_PATH } from '../lambdas/core/realtime/map-track';
 import { PUT_EVENTS_LIMITS, type PutEventsRequest } from '../lambdas/core/realtime/personalize-event';
 import { RELAY_BATCH_SIZE, relayBatch, type QueuedEvent } from '../lambdas/core/realtime/relay';
-import { seededRandom } from '../lambdas/local/segment-sink-faults';
+import { seededRandom } from '../lambdas/local/seeded-random';
 
 const { values: args } = parseArgs({
   options: {

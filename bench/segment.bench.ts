@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildIdentify } from '../lambdas/core/segment/traits';
-import { seededRandom } from '../lambdas/local/segment-sink-faults';
+import { seededRandom } from '../lambdas/local/seeded-random';
 import { startSegmentSink, type SegmentSinkStats } from '../lambdas/local/segment-sink';
 import type { SinkFaults } from '../lambdas/local/segment-sink-faults';
 import { runLibrary, runOurs, type ContenderInput, type ContenderResult } from './segment-contenders';

@@ -2,6 +2,7 @@
  * Seeded randomness. Every draw in the generator comes from here, never from Math.random, so the
  * same seed gives byte-identical files on every machine.
  */
+import { seededRandom } from '../../lambdas/local/seeded-random';
 
 /** A seeded pseudo-random source. */
 export interface Random {
@@ -21,16 +22,9 @@ export interface Random {
   poisson(mean: number): number;
 }
 
-/** mulberry32: 32 bits of state, fast, and good enough for synthetic data (not for secrets). */
+/** A Random over the project's one seeded source (mulberry32, `lambdas/local/seeded-random.ts`). */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const random: Random = {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -9,6 +9,7 @@ import {
   type SegmentGroupStructure,
 } from '@aws-sdk/client-customer-profiles';
 import type { CustomerProfilesSender } from '../adapters/customer-profiles-membership';
+import { seededRandom } from './seeded-random';
 
 /**
  * A fake of the Amazon Connect Customer Profiles calls the Connect destination makes (a test and
@@ -105,7 +106,7 @@ export class FakeCustomerProfiles implements CustomerProfilesSender {
     if (!NAME.test(options.domainName)) throw new Error(`invalid domain name ${options.domainName}`);
     this.domainName = options.domainName;
     this.options = options;
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
   }
 
   /** Adds a profile with its key (e.g. `_account` = the user ID); returns its ID. */
@@ -405,16 +406,4 @@ function checkQuery(query: SegmentGroupStructure | undefined): SegmentGroupStruc
         if ((attribute.Values ?? []).length > MAX_DIMENSION_VALUES)
           throw badRequest(`a dimension holds at most ${MAX_DIMENSION_VALUES} values`);
   return query;
-}
-
-/** A small seeded generator, so injected throttling repeats from run to run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

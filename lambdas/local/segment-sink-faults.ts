@@ -1,3 +1,5 @@
+import { seededRandom } from './seeded-random';
+
 /** Faults the local Segment sink injects, each a share of requests (0..1). */
 export interface SinkFaults {
   /** Answer 500. */
@@ -19,18 +21,6 @@ export type FaultDecision =
   | { readonly kind: 'server-error' }
   | { readonly kind: 'rate-limit'; readonly retryAfterSeconds: number }
   | { readonly kind: 'reset'; readonly afterRecording: boolean };
-
-/** mulberry32: a tiny seeded PRNG, good enough for fault injection and test data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws the fault (and delay) of each request in arrival order. */
 export class FaultPlan {

@@ -1,5 +1,6 @@
 import type { Interactions } from './datasets';
 import { fitImplicitAls, type ImplicitAlsFactors, type SparseRows } from './implicit-als';
+import { seededRandom } from '../seeded-random';
 
 /**
  * The local stand-in for Personalize's USER_SEGMENTATION recipes (aws-item-attribute-affinity and
@@ -66,7 +67,7 @@ export function fitSegmentationModel(
   const weights = recencyWeights(interactions.timestamps, settings.halfLifeDays);
   const byUser = sparseRows(users, items, interactions.users, interactions.items, weights);
   const byItem = sparseRows(items, users, interactions.items, interactions.users, weights);
-  const factors = fitImplicitAls(byUser, byItem, { ...settings, random: mulberry32(settings.seed) });
+  const factors = fitImplicitAls(byUser, byItem, { ...settings, random: seededRandom(settings.seed) });
   const activity = rowSums(byUser);
   const popularity = rowSums(byItem);
   const squaredActivity = new Float64Array(users);
@@ -236,16 +237,4 @@ export function topUsers(scores: Float32Array, count: number): Int32Array {
   const order = identity(scores.length);
   order.sort((a, b) => scores[b]! - scores[a]! || a - b);
   return order.slice(0, Math.min(count, scores.length));
-}
-
-/** mulberry32: a small seeded source for the initial factors. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
