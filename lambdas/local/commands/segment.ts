@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UserFacingError } from '../../core/errors';
 import { runSegmentJob } from '../segmentation/segment-job';
+import { n } from '../table';
 import type { Console } from './to-pinpoint';
 import type { RegisterCommand } from './index';
 
@@ -92,8 +93,4 @@ async function writeWhole(file: string, content: string): Promise<void> {
 
 async function isFile(file: string): Promise<boolean> {
   return (await stat(file).catch(() => undefined))?.isFile() ?? false;
-}
-
-function n(value: number): string {
-  return value.toLocaleString('en-US');
 }

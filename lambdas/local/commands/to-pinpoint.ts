@@ -17,6 +17,7 @@ import {
 import { LocalObjectStore } from '../../adapters/local-object-store';
 import { UserFacingError } from '../../core/errors';
 import type { RegisterCommand } from './index';
+import { formatTable, n } from '../table';
 
 /**
  * `cdp to-pinpoint`: the activation step of the cloud, on a local batch segment output file.
@@ -177,10 +178,6 @@ function progressBar(label: string, total: number): SingleBar | undefined {
   return bar;
 }
 
-function n(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
 function report(manifest: ActivationManifest, options: ToPinpointOptions, out: Console): void {
   const rows = manifest.audiences.map((a) => [
     a.name,
@@ -196,17 +193,7 @@ function report(manifest: ActivationManifest, options: ToPinpointOptions, out: C
     'unresolved',
     'file',
   ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  if (rows.length > 0) {
-    out.log(line(header));
-    out.log(line(widths.map((w) => '-'.repeat(w))));
-    for (const row of rows) out.log(line(row));
-  }
+  if (rows.length > 0) for (const line of formatTable(header, rows, new Set([1, 2, 3]))) out.log(line);
   const t = manifest.totals;
   out.log(
     `${n(t.audiences)} audience(s) from ${n(t.lines)} line(s): ${n(t.targetedUsers)} users targeted` +
