@@ -1,5 +1,5 @@
 import { parquetReadObjects } from 'hyparquet';
-import type { ObjectStore } from '../ports/object-store';
+import { type ObjectStore, readObject } from '../ports/object-store';
 import { reportCsv } from '../ingest/csv-rows';
 import { parquetEncoder } from '../ingest/parquet-rows';
 import { nameFromFull, nameOf } from './names';
@@ -42,7 +42,7 @@ type Row = Record<string, unknown>;
 async function* parquetRows(store: ObjectStore, prefix: string, columns: string[]): AsyncGenerator<Row> {
   for await (const object of store.list(prefix)) {
     if (!object.key.endsWith('.parquet')) continue;
-    const bytes = await readAll(await store.get(object.key));
+    const bytes = await readObject(store, object.key);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     yield* (await parquetReadObjects({ file, columns })) as Row[];
   }
@@ -255,10 +255,4 @@ async function* chunksOf(
   const size = 50_000;
   for (let at = 0; at < rows.length; at += size) yield* encoder.encode(rows.slice(at, at + size));
   yield* encoder.finish();
-}
-
-async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
 }

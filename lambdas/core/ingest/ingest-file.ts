@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { finishHash, HASH_SEED_1, HASH_SEED_2, idHash } from '../activation/id-bytes';
 import { IdHashSet } from '../activation/id-hash-set';
 import { objectStoreSink } from '../activation/audience-sink';
-import type { ObjectStore } from '../ports/object-store';
+import { type ObjectStore, readObjectText } from '../ports/object-store';
 import { DEFAULT_NORMALISE_OPTIONS, type NormaliseOptions } from './column-types';
 import { reportCsv, csvEncoder } from './csv-rows';
 import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
@@ -130,7 +130,7 @@ export async function ingestFile(stores: IngestStores, request: IngestRequest): 
   }
   const ledger = ledgerKey(dataset, request.etag);
   if (await stores.trusted.head(ledger)) {
-    const first = JSON.parse(await text(await stores.trusted.get(ledger))) as { output: string };
+    const first = JSON.parse(await readObjectText(stores.trusted, ledger)) as { output: string };
     return { status: 'already-ingested', dataset: dataset.name, key: request.key, output: first.output };
   }
 
@@ -316,10 +316,4 @@ function keyText(value: CellValue): string {
   if (value === null) return '';
   if (value instanceof Date) return String(value.getTime());
   return String(value);
-}
-
-async function text(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts).toString('utf8');
 }

@@ -38,3 +38,18 @@ export interface ObjectStore {
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
 }
+
+/**
+ * A whole object in memory, for the small ones read at once (a ledger entry, a config file, a
+ * Parquet table read whole, a report sample). Large objects are streamed with `get` instead.
+ */
+export async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of await store.get(key)) parts.push(Buffer.from(chunk as Uint8Array | string));
+  return Buffer.concat(parts);
+}
+
+/** A whole object as UTF-8 text (see `readObject`). */
+export async function readObjectText(store: ObjectStore, key: string): Promise<string> {
+  return (await readObject(store, key)).toString('utf8');
+}

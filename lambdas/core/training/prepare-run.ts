@@ -1,7 +1,7 @@
 import { MAX_TRAINING_PROBLEMS_IN_EVENT } from '../events/catalog';
 import { csvEncoder } from '../ingest/csv-rows';
 import { readDatasetRows } from '../ingest/read-rows';
-import type { ObjectStore } from '../ports/object-store';
+import { type ObjectStore, readObjectText } from '../ports/object-store';
 import { planTrainingRun, type RunTarget, type TrainingPlan } from './plan-run';
 import { preflightTraining, type PreflightProblem } from './preflight';
 import { datasetForSchema, TRAINING_DATASETS, type TrainingDataset } from './schema-datasets';
@@ -51,7 +51,7 @@ export async function prepareTrainingRun(
   const prefix = request.key.slice(0, request.key.lastIndexOf('/') + 1);
   let config: TrainingConfig;
   try {
-    const text = await streamText(await stores.landing.get(request.key));
+    const text = await readObjectText(stores.landing, request.key);
     config = parseTrainingConfig(text, 'training.json').config;
   } catch (error) {
     if (!(error instanceof TrainingConfigError)) throw error;
@@ -150,12 +150,6 @@ function failure(
     problems: listed,
     moreProblems: problems.length - listed.length,
   };
-}
-
-async function streamText(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { MERGE_RULES } from '../../../core/identity/resolve';
+import { readObject } from '../../../core/ports/object-store';
 import type { IngestRun } from '../../commands/ingest';
 import type { RunContext, StageReport } from '../run-context';
 import type { JobAudiences } from '../stages/activate';
@@ -26,9 +27,7 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
 }
 
 async function quarantineSample(context: RunContext, key: string): Promise<string[][]> {
-  const parts: Buffer[] = [];
-  for await (const chunk of await context.zones.get(key)) parts.push(Buffer.from(chunk));
-  const rows = parse(Buffer.concat(parts), { relax_column_count: true }) as string[][];
+  const rows = parse(await readObject(context.zones, key), { relax_column_count: true }) as string[][];
   return rows.slice(1, 1 + SAMPLE_ROWS);
 }
 
@@ -216,10 +215,8 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /** Customers per score band of width 0.1, from a `customer_id,score` file. */
 async function scoreDistribution(context: RunContext, key: string): Promise<number[]> {
-  const parts: Buffer[] = [];
-  for await (const chunk of await context.zones.get(key)) parts.push(Buffer.from(chunk));
   const bands = new Array<number>(10).fill(0);
-  for (const [, score] of parse(Buffer.concat(parts), { from_line: 2 }) as string[][]) {
+  for (const [, score] of parse(await readObject(context.zones, key), { from_line: 2 }) as string[][]) {
     bands[Math.min(9, Math.floor(Number(score) * 10))]!++;
   }
   return bands;

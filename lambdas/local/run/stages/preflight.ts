@@ -4,6 +4,7 @@ import { preflightTraining } from '../../../core/training/preflight';
 import { parseTrainingConfig, type TrainingConfig } from '../../../core/training/training-config';
 import type { RunContext, StageReport } from '../run-context';
 import type { SegmentJobPlan } from './segment';
+import { readObjectText } from '../../../core/ports/object-store';
 
 /** A training.json of the input folder, parsed, with where its CSVs are. */
 export interface TrainingPlan {
@@ -21,7 +22,7 @@ export async function trainingPlans(context: RunContext): Promise<TrainingPlan[]
   const plans: TrainingPlan[] = [];
   for await (const object of context.landing.list('personalize/')) {
     if (!/^personalize\/(?:[^/]+\/)?training\.json$/.test(object.key)) continue;
-    const text = await readText(await context.landing.get(object.key));
+    const text = await readObjectText(context.landing, object.key);
     const { config } = parseTrainingConfig(text, object.key);
     const prefix = object.key.slice(0, -'training.json'.length);
     plans.push({
@@ -79,10 +80,4 @@ export async function preflightStage(
     counts: { groups: plans.length, jobs: plans.reduce((n, p) => n + p.jobs.length, 0), interactions },
     warnings,
   };
-}
-
-async function readText(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts).toString('utf8');
 }
