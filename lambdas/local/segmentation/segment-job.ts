@@ -35,6 +35,23 @@ export interface SegmentJobResult {
 const EMPTY_CATALOG: ItemCatalog = { columns: [], values: [] };
 
 export async function runSegmentJob(input: SegmentJobInput): Promise<SegmentJobResult> {
+  const { interactions, items, queries, numResults, model, onStage } = input;
+  const [job] = await runSegmentJobs({
+    interactions,
+    items,
+    jobs: [{ queries, numResults }],
+    model,
+    onStage,
+  });
+  return job!;
+}
+
+/** Several batch segment jobs over the same datasets: read and fit once, answer every job's queries. */
+export interface SegmentJobsInput extends Omit<SegmentJobInput, 'queries' | 'numResults'> {
+  readonly jobs: readonly { readonly queries: SegmentJobInput['queries']; readonly numResults: number }[];
+}
+
+export async function runSegmentJobs(input: SegmentJobsInput): Promise<SegmentJobResult[]> {
   let started = performance.now();
   const lap = (stage: 'read' | 'fit' | 'score'): void => {
     const now = performance.now();
@@ -45,21 +62,27 @@ export async function runSegmentJob(input: SegmentJobInput): Promise<SegmentJobR
   const interactions = await readInteractions(input.interactions, ids);
   const catalog = input.items ? await readItemCatalog(input.items, ids.items) : EMPTY_CATALOG;
   // Checked before the fit: a typo in the last query should not cost a training run.
-  const queries = parseSegmentQueries(input.queries.text, input.queries.name, catalog, ids.items);
+  const parsed = input.jobs.map((job) =>
+    parseSegmentQueries(job.queries.text, job.queries.name, catalog, ids.items),
+  );
   lap('read');
   const model = fitSegmentationModel(interactions, ids.items.ids.length, input.model);
   lap('fit');
-  const lines = queries.map((query) => {
-    const users = topUsers(model.score(query.matching), input.numResults);
-    const usersList = Array.from(users, (u) => ids.users.ids[u]!);
-    return JSON.stringify({ input: query.input, output: { usersList }, error: null });
+  const results = input.jobs.map((job, index) => {
+    const queries = parsed[index]!;
+    const lines = queries.map((query) => {
+      const users = topUsers(model.score(query.matching), job.numResults);
+      const usersList = Array.from(users, (u) => ids.users.ids[u]!);
+      return JSON.stringify({ input: query.input, output: { usersList }, error: null });
+    });
+    return {
+      lines,
+      queries,
+      interactions: interactions.count,
+      users: ids.users.ids.length,
+      items: ids.items.ids.length,
+    };
   });
   lap('score');
-  return {
-    lines,
-    queries,
-    interactions: interactions.count,
-    users: ids.users.ids.length,
-    items: ids.items.ids.length,
-  };
+  return results;
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runSegmentJob } from '../../../lambdas/local/segmentation/segment-job';
+import { runSegmentJob, runSegmentJobs } from '../../../lambdas/local/segmentation/segment-job';
 import { plantedWorld, type PlantedWorld } from './planted-world';
 
 const world = plantedWorld();
@@ -81,6 +81,29 @@ describe('the local segmentation model', () => {
     // Assess
     expect(comedy!.filter((user) => world.actionLovers.has(user)).length).toBeLessThan(5);
     expect(new Set([...action!, ...comedy!]).size).toBeGreaterThan(95);
+  });
+
+  it('answers several jobs from one fit exactly as it answers each job alone', async () => {
+    const action = [{ itemAttributes: 'ITEMS.GENRES = "Action"' }];
+    const comedy = [{ itemAttributes: 'ITEMS.GENRES = "Comedy"' }];
+    const text = (queries: unknown[]) => queries.map((q) => JSON.stringify(q)).join('\n');
+    const stages: string[] = [];
+
+    const together = await runSegmentJobs({
+      interactions: { name: 'interactions.csv', bytes: Readable.from([world.interactionsCsv]) },
+      items: { name: 'items.csv', bytes: Readable.from([world.itemsCsv]) },
+      jobs: [
+        { queries: { name: 'a.json', text: text(action) }, numResults: 20 },
+        { queries: { name: 'b.json', text: text(comedy) }, numResults: 30 },
+      ],
+      onStage: (stage) => stages.push(stage),
+    });
+
+    expect(stages).toEqual(['read', 'fit', 'score']);
+    const usersOf = (lines: string[]) =>
+      lines.map((line) => (JSON.parse(line) as { output: { usersList: string[] } }).output.usersList);
+    expect(usersOf(together[0]!.lines)).toEqual(await segmentsFor(world, action, 20));
+    expect(usersOf(together[1]!.lines)).toEqual(await segmentsFor(world, comedy, 30));
   });
 
   it('gives the same ranking for the same data twice (the factors start from a fixed seed)', async () => {

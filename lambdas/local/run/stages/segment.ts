@@ -1,6 +1,6 @@
 import { EVENTS } from '../../../core/events/catalog';
 import { UserFacingError } from '../../../core/errors';
-import { runSegmentJob } from '../../segmentation/segment-job';
+import { runSegmentJobs } from '../../segmentation/segment-job';
 import type { Progress, RunContext, StageReport } from '../run-context';
 
 /** One batch segment job of the training plan. */
@@ -41,20 +41,26 @@ export async function segmentStage(
     );
   }
   const items = await trustedDataset(context, plan.group, 'items');
+  const inputs = plan.jobs.map((job) => ({
+    key: `segment-queries/${job.name}/queries.json`,
+    text: job.queries.map((query) => JSON.stringify(query)).join('\n') + '\n',
+  }));
+  for (const input of inputs) await context.zones.put(input.key, input.text);
+  // One read and one fit for the dataset group; every job's queries are answered from it.
+  const results = await runSegmentJobs({
+    interactions: { name: interactions, bytes: await context.zones.get(interactions) },
+    items: items ? { name: items, bytes: await context.zones.get(items) } : undefined,
+    jobs: plan.jobs.map((job, index) => ({
+      queries: { name: `training.json job ${job.name}`, text: inputs[index]!.text },
+      numResults: job.numResults,
+    })),
+  });
   progress.start(plan.jobs.length, 'jobs');
   const warnings: string[] = [];
   let queries = 0;
   let users = 0;
   for (const [index, job] of plan.jobs.entries()) {
-    const inputKey = `segment-queries/${job.name}/queries.json`;
-    const text = job.queries.map((query) => JSON.stringify(query)).join('\n') + '\n';
-    await context.zones.put(inputKey, text);
-    const result = await runSegmentJob({
-      interactions: { name: interactions, bytes: await context.zones.get(interactions) },
-      items: items ? { name: items, bytes: await context.zones.get(items) } : undefined,
-      queries: { name: `training.json job ${job.name}`, text },
-      numResults: job.numResults,
-    });
+    const result = results[index]!;
     for (const query of result.queries)
       if (query.warning) warnings.push(`${job.name} query ${query.line}: ${query.warning}`);
     const output = `segments/${job.name}/`;
