@@ -9,8 +9,38 @@ import { parseConfig } from '../../lib/config';
 const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'))
   .context as Record<string, unknown>;
 
-/** Builds the whole app as `cdk synth` would, from cdk.json plus the given context, without bundling the Lambdas (fast). */
-export function buildApp(context: Record<string, unknown> = {}) {
+type BuiltApp = { app: App; stack: CdpAudiencesStack; template: Template };
+
+/**
+ * Apps already built in this test worker, by context. Synthesizing is most of the suite's time, and
+ * tests only read what they get back, so one build per distinct context is enough.
+ */
+const built = new Map<string, BuiltApp>();
+
+/** A key that tells `{ email: undefined }` apart from `{}`. */
+function contextKey(context: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((key) => [key, context[key] === undefined ? '<undefined>' : context[key]]),
+  );
+}
+
+/**
+ * Builds the whole app as `cdk synth` would, from cdk.json plus the given context, without bundling
+ * the Lambdas (fast). The result is shared by every caller with the same context: do not change it.
+ */
+export function buildApp(context: Record<string, unknown> = {}): BuiltApp {
+  const key = contextKey(context);
+  let app = built.get(key);
+  if (!app) {
+    app = buildFreshApp(context);
+    built.set(key, app);
+  }
+  return app;
+}
+
+function buildFreshApp(context: Record<string, unknown>): BuiltApp {
   const merged = { ...cdkJsonContext, email: 'ops@example.com', ...context };
   const app = new App({ context: { ...merged, 'aws:cdk:bundling-stacks': [] } });
   const config = parseConfig(merged);
