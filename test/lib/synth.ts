@@ -10,13 +10,13 @@ const cdkJsonContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.
   .context as Record<string, unknown>;
 
 /** Builds the whole app as `cdk synth` would, from cdk.json plus the given context, without bundling the Lambdas (fast). */
-export function buildApp(context: Record<string, unknown> = {}) {
+export function buildApp(context: Record<string, unknown> = {}, region = 'eu-west-1') {
   const merged = { ...cdkJsonContext, email: 'ops@example.com', ...context };
   const app = new App({ context: { ...merged, 'aws:cdk:bundling-stacks': [] } });
   const config = parseConfig(merged);
   const stack = new CdpAudiencesStack(app, 'test-audiences', {
     config,
-    env: { account: '111122223333', region: 'eu-west-1' },
+    env: { account: '111122223333', region },
   });
   return { app, stack, template: Template.fromStack(stack) };
 }
