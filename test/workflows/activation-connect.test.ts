@@ -1,3 +1,4 @@
+import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
 import { formatEmail } from '../../lambdas/core/notifications/format-email';
@@ -123,6 +124,16 @@ describe('activation workflow (connect-customer-profiles destination), executed 
     expect(published).toHaveLength(1);
     return published[0]!;
   }
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
 
   it('queues each audience, waits for every batch receipt, then settles it and reports expected vs estimated', async () => {
     const fn = connect({ batches: 3 });
