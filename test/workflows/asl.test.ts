@@ -19,7 +19,10 @@ describe.each([
   ['IdentityWorkflow', {}],
 ])('the %s definition (%j)', (machine, context) => {
   // Customer Profiles does not exist in eu-west-1 (CDK's template validation refuses the domain there).
-  const region = context.audienceDestination === 'connect-customer-profiles' ? 'eu-central-1' : undefined;
+  const region =
+    (context as { audienceDestination?: string }).audienceDestination === 'connect-customer-profiles'
+      ? 'eu-central-1'
+      : undefined;
   const states = allStates(definitionOf(buildApp(context, region).template, machine));
 
   it('gives every Parameters field an object, as Step Functions requires (a bare path is rejected at deploy)', () => {
