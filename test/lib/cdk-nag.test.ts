@@ -25,24 +25,3 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
     expect(unacknowledgedNagFindings(app)).toEqual([]);
   });
 });
-
-// Frankfurt: Amazon Connect Customer Profiles does not exist in every region (not in eu-west-1).
-describe('cdk-nag AwsSolutions with the Connect destination', () => {
-  it('finds no unacknowledged violation with a created Customer Profiles domain', () => {
-    const { app } = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1');
-
-    expect(unacknowledgedNagFindings(app)).toEqual([]);
-  });
-
-  it('finds no unacknowledged violation with an existing domain', () => {
-    const { app } = buildApp(
-      {
-        audienceDestination: 'connect-customer-profiles',
-        customerProfilesDomain: 'acme-customers',
-      },
-      'eu-central-1',
-    );
-
-    expect(unacknowledgedNagFindings(app)).toEqual([]);
-  });
-});

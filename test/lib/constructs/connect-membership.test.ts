@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WRITER_MAX_RECEIVES } from '../../../lib/constructs/connect-membership';
-import { buildApp } from '../synth';
+import { buildApp, unacknowledgedNagFindings } from '../synth';
 
 type Template = ReturnType<typeof buildApp>['template'];
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
@@ -24,9 +24,15 @@ const DOMAIN_ARN = /^arn:aws:profile:eu-central-1:111122223333:domains\/cdp-audi
 
 // Frankfurt: Customer Profiles does not exist in eu-west-1, and CDK's template validation says so.
 describe('ConnectMembership with a created domain', () => {
+  let app: ReturnType<typeof buildApp>['app'];
   let template: Template;
   beforeAll(() => {
-    ({ template } = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1'));
+    ({ app, template } = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1'));
+  });
+
+  // The whole app with this destination: one synth serves the cdk-nag check and the assertions below.
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
   });
 
   it("creates the domain encrypted with the data lake's key, with a dead-letter queue, and keeps it on deletion", () => {
@@ -143,12 +149,17 @@ describe('ConnectMembership with a created domain', () => {
 });
 
 describe('ConnectMembership with an existing domain', () => {
+  let app: ReturnType<typeof buildApp>['app'];
   let template: Template;
   beforeAll(() => {
-    ({ template } = buildApp(
+    ({ app, template } = buildApp(
       { audienceDestination: 'connect-customer-profiles', customerProfilesDomain: 'acme-customers' },
       'eu-central-1',
     ));
+  });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
   });
 
   it('creates no domain and scopes every grant to the named one', () => {
