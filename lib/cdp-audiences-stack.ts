@@ -84,6 +84,13 @@ export class CdpAudiencesStack extends Stack {
       notifications: this.notifications,
       destination: config.audienceDestination,
       pinpointApplicationId: config.pinpointApplicationId,
+      connect: {
+        namePrefix: config.namePrefix,
+        existingDomainName: config.customerProfilesDomain,
+        allowProfileCreation: config.customerProfilesCreateProfiles,
+        writesPerSecond: config.customerProfilesWritesPerSecond,
+        writerConcurrency: config.customerProfilesWriterConcurrency,
+      },
       holdoutPercent: config.holdoutPercent,
       removalPolicy,
     });

@@ -80,8 +80,9 @@ const configSchema = z
      * S3 is the default because Pinpoint's engagement features reached end of support on 2026-10-30.
      */
     audienceDestination: z
-      .enum(['pinpoint', 's3'], {
-        error: 'must be "s3" (audience files only) or "pinpoint" (imported segments)',
+      .enum(['pinpoint', 's3', 'connect-customer-profiles'], {
+        error:
+          'must be "s3" (audience files only), "connect-customer-profiles" (Amazon Connect Customer Profiles segments) or "pinpoint" (imported segments)',
       })
       .default('s3'),
     /** Share of each audience kept out of activation as a control group. */
@@ -141,8 +142,58 @@ const configSchema = z
       .min(2, { error: 'must be at least 2 (the SQS event source needs 2)' })
       .max(10, { error: "must be at most 10: 10 × 100 calls/s is the event tracker's 1,000/s" })
       .default(5),
+    /**
+     * The existing Customer Profiles domain audiences go to (audienceDestination=connect-customer-profiles).
+     * Unset, the stack creates one, encrypted with the data lake's key, with a dead-letter queue.
+     */
+    customerProfilesDomain: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}$/, {
+        error:
+          'must be a Customer Profiles domain name: 1-64 letters, digits, _ or -, e.g. -c customerProfilesDomain=acme-customers',
+      })
+      .optional(),
+    /** Let an audience create a profile for a user the domain does not know (off: audiences never invent customers). */
+    customerProfilesCreateProfiles: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')], {
+        error: 'must be true or false',
+      })
+      .default(false),
+    /**
+     * Membership writes per second over all writer instances. PutProfileObject's default quota is
+     * 100 TPS per account and region, shared with every other writer of the account
+     * (docs.aws.amazon.com/connect/latest/adminguide/amazon-connect-service-limits.html, "Customer
+     * Profiles API throttling quotas"), so half of it by default.
+     */
+    customerProfilesWritesPerSecond: z.coerce
+      .number({
+        error: 'must be a whole number of writes per second, e.g. -c customerProfilesWritesPerSecond=50',
+      })
+      .int({
+        error: 'must be a whole number of writes per second, e.g. -c customerProfilesWritesPerSecond=50',
+      })
+      .min(1, { error: 'must be at least 1' })
+      .max(1000, {
+        error: 'must be at most 1000 (ask AWS for the quota first: the default is 100 per account)',
+      })
+      .default(50),
+    /** Writer instances that may run at once; each writes customerProfilesWritesPerSecond / this. */
+    customerProfilesWriterConcurrency: z.coerce
+      .number({ error: 'must be a whole number from 2 to 10' })
+      .int({ error: 'must be a whole number from 2 to 10' })
+      .min(2, { error: 'must be at least 2 (the SQS event source needs 2)' })
+      .max(10, { error: 'must be at most 10' })
+      .default(2),
   })
   .superRefine((config, context) => {
+    if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {
+      context.addIssue({
+        code: 'custom',
+        path: ['customerProfilesWritesPerSecond'],
+        message:
+          'must be at least customerProfilesWriterConcurrency: each writer instance needs at least one write per second',
+      });
+    }
     if (config.audienceDestination === 'pinpoint' && !config.pinpointApplicationId) {
       context.addIssue({
         code: 'custom',

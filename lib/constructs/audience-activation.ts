@@ -8,6 +8,7 @@ import { EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import { PinpointImports } from './pinpoint-imports';
+import { ConnectMembership, type ConnectMembershipProps } from './connect-membership';
 import { SEGMENT_OUTPUT_PREFIX, type DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
@@ -24,10 +25,15 @@ export interface AudienceActivationProps {
   readonly eventBus: EventBus;
   /** Alarms and emails. */
   readonly notifications: Notifications;
-  /** Pinpoint imported segments, or the files alone in S3. */
-  readonly destination: 'pinpoint' | 's3';
+  /** Pinpoint imported segments, Customer Profiles segments, or the files alone in S3. */
+  readonly destination: 'pinpoint' | 's3' | 'connect-customer-profiles';
   /** The existing Pinpoint project; required when the destination is pinpoint (none can be created). */
   readonly pinpointApplicationId?: string;
+  /** The Customer Profiles settings; used when the destination is connect-customer-profiles. */
+  readonly connect?: Pick<
+    ConnectMembershipProps,
+    'namePrefix' | 'existingDomainName' | 'allowProfileCreation' | 'writesPerSecond' | 'writerConcurrency'
+  >;
   /** Share of each audience kept out as a control group. */
   readonly holdoutPercent: number;
   /** What happens to logs on stack deletion. */
@@ -56,6 +62,8 @@ export class AudienceActivation extends Construct {
   readonly applicationId?: string;
   /** The role Pinpoint assumes to read the audience files. */
   readonly importRole?: iam.Role;
+  /** The Customer Profiles domain, queue and writer, when the destination is connect-customer-profiles. */
+  readonly connect?: ConnectMembership;
   private importJobsArn?: string;
 
   constructor(scope: Construct, id: string, props: AudienceActivationProps) {
@@ -241,6 +249,19 @@ export class AudienceActivation extends Construct {
       const imports = pinpointImports.map;
       catchEvery(imports, failureOutcome, '$.failure');
       activate = imports.next(outcome);
+    } else if (destination === 'connect-customer-profiles') {
+      if (!props.connect)
+        throw new Error('the connect-customer-profiles destination needs its connect props');
+      this.connect = new ConnectMembership(this, 'Connect', {
+        ...props.connect,
+        dataLake,
+        notifications: props.notifications,
+        holdoutPercent: props.holdoutPercent,
+        audiencesPrefix: AUDIENCES_PREFIX,
+        removalPolicy: props.removalPolicy,
+      });
+      catchEvery(this.connect.map, failureOutcome, '$.failure');
+      activate = this.connect.map.next(outcome);
     } else {
       activate = new sfn.Pass(this, 'No imports', {
         result: sfn.Result.fromArray([]),
@@ -278,7 +299,11 @@ export class AudienceActivation extends Construct {
       definition,
       // Bounded: the slowest path is the build (15 min) plus every import's hour of polling.
       timeout: Duration.hours(24),
-      invokes: [this.buildFunction, outcomeFunction],
+      invokes: [
+        this.buildFunction,
+        outcomeFunction,
+        ...(this.connect ? [this.connect.audienceFunction] : []),
+      ],
       startOn: {
         eventBus: props.eventBus,
         event: EVENTS.batchSegmentJobStateChange,

@@ -29,7 +29,36 @@ describe('parseConfig', () => {
       },
       realtimeItemIdPath: 'properties.product_id',
       realtimeReservedConcurrency: 5,
+      customerProfilesDomain: undefined,
+      customerProfilesCreateProfiles: false,
+      customerProfilesWritesPerSecond: 50,
+      customerProfilesWriterConcurrency: 2,
     });
+  });
+
+  it('takes the connect-customer-profiles destination with an existing domain and profile creation on', () => {
+    const config = parseConfig({
+      audienceDestination: 'connect-customer-profiles',
+      customerProfilesDomain: 'acme-customers',
+      customerProfilesCreateProfiles: 'true',
+      customerProfilesWritesPerSecond: '80',
+    });
+
+    expect(config).toMatchObject({
+      audienceDestination: 'connect-customer-profiles',
+      customerProfilesDomain: 'acme-customers',
+      customerProfilesCreateProfiles: true,
+      customerProfilesWritesPerSecond: 80,
+    });
+  });
+
+  it('refuses a domain name Customer Profiles would refuse, and a rate below one write per writer', () => {
+    expect(() => parseConfig({ customerProfilesDomain: 'acme customers' })).toThrow(
+      /customerProfilesDomain" must be a Customer Profiles domain name/,
+    );
+    expect(() =>
+      parseConfig({ customerProfilesWritesPerSecond: '3', customerProfilesWriterConcurrency: '4' }),
+    ).toThrow(/customerProfilesWritesPerSecond" must be at least customerProfilesWriterConcurrency/);
   });
 
   it('reads the real-time event type map as JSON from a -c flag, or as an object from cdk.json', () => {

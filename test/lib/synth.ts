@@ -30,23 +30,23 @@ function contextKey(context: Record<string, unknown>): string {
  * Builds the whole app as `cdk synth` would, from cdk.json plus the given context, without bundling
  * the Lambdas (fast). The result is shared by every caller with the same context: do not change it.
  */
-export function buildApp(context: Record<string, unknown> = {}): BuiltApp {
-  const key = contextKey(context);
+export function buildApp(context: Record<string, unknown> = {}, region = 'eu-west-1'): BuiltApp {
+  const key = `${region} ${contextKey(context)}`;
   let app = built.get(key);
   if (!app) {
-    app = buildFreshApp(context);
+    app = buildFreshApp(context, region);
     built.set(key, app);
   }
   return app;
 }
 
-function buildFreshApp(context: Record<string, unknown>): BuiltApp {
+function buildFreshApp(context: Record<string, unknown>, region: string): BuiltApp {
   const merged = { ...cdkJsonContext, email: 'ops@example.com', ...context };
   const app = new App({ context: { ...merged, 'aws:cdk:bundling-stacks': [] } });
   const config = parseConfig(merged);
   const stack = new CdpAudiencesStack(app, 'test-audiences', {
     config,
-    env: { account: '111122223333', region: 'eu-west-1' },
+    env: { account: '111122223333', region },
   });
   return { app, stack, template: Template.fromStack(stack) };
 }

@@ -5,6 +5,8 @@ import { EVENTS, MAX_AUDIENCES_IN_EVENT, MAX_FAILURES_IN_EVENT, type DetailOf } 
 /** What the build step reported for one audience (a subset of the manifest entry). */
 export interface BuiltAudience {
   readonly name: string;
+  /** The query part of the name, stable across jobs (the Connect destination's attribute and segment). */
+  readonly audienceKey?: string;
   readonly query: string;
   readonly size: number;
   readonly holdoutSize: number;
@@ -35,7 +37,45 @@ export type ImportResult =
       readonly error: string;
       /** Step Functions cause: a service message or a JSON string. */
       readonly cause?: string;
+    }
+  | ConnectApplied;
+
+/** How one audience ended in Customer Profiles (the Connect branch's map state). */
+export interface ConnectApplied {
+  readonly name: string;
+  readonly outcome: 'APPLIED';
+  readonly diff: { readonly entering: number; readonly leaving: number; readonly staying: number };
+  readonly settled: {
+    readonly segmentName: string;
+    readonly writes: { readonly applied: number; readonly failed: number; readonly throttled: number };
+    readonly failureReasons: readonly string[];
+    readonly size: {
+      readonly expected: number;
+      readonly estimated?: number;
+      readonly status: 'match' | 'mismatch' | 'unavailable';
+      readonly warning?: string;
     };
+  };
+}
+
+/** What the event says of an audience applied to Customer Profiles: what landed, what failed and why, the size. */
+export function connectSummary(result: ConnectApplied) {
+  const { settled, diff } = result;
+  return {
+    segmentName: settled.segmentName,
+    entering: diff.entering,
+    leaving: diff.leaving,
+    staying: diff.staying,
+    written: settled.writes.applied,
+    failed: settled.writes.failed,
+    throttled: settled.writes.throttled,
+    failureReasons: settled.failureReasons.slice(0, FAILED_ROWS_SHOWN).map((r) => clip(r, 200)),
+    expected: settled.size.expected,
+    ...(settled.size.estimated !== undefined ? { estimated: settled.size.estimated } : {}),
+    sizeCheck: settled.size.status,
+    ...(settled.size.warning ? { warning: clip(settled.size.warning, MAX_CAUSE_CHARS) } : {}),
+  };
+}
 
 /** Everything the workflow knows at its end. */
 export interface ActivationRun {
@@ -43,7 +83,7 @@ export interface ActivationRun {
   readonly jobName?: string;
   /** The detail of the event that started the run, as it came. */
   readonly event?: { readonly jobName?: unknown };
-  readonly destination: 'pinpoint' | 's3';
+  readonly destination: 'pinpoint' | 's3' | 'connect-customer-profiles';
   readonly region: string;
   readonly applicationId?: string;
   readonly build?: BuildResult;
@@ -87,6 +127,8 @@ export function describeError(error: string | undefined, cause: string | undefin
     return `Pinpoint rejected the import request: ${message ?? 'no detail given'}.`;
   if (name === 'ImportJobFailed')
     return `Pinpoint could not import the file: ${message ?? 'no detail given'}.`;
+  if (name === 'ConnectWritesStalled')
+    return `Customer Profiles writes stopped progressing: ${message ?? 'no detail given'} The changes not written are in the membership dead-letter queue or still queued; the next run sends whatever was not applied.`;
   if (name === 'ImportJobTimedOut')
     return 'The Pinpoint import started but did not finish within the time the workflow gives a running import (about 1 hour).';
   return clip(describeStepFailure(error, cause), MAX_CAUSE_CHARS);
@@ -172,6 +214,7 @@ export function activationOutcome(given: ActivationRun): ActivationEvent {
       unresolvedUsers: a.unresolvedUsers,
       ...(segmentId ? { segmentId } : {}),
       ...(completed.pinpointImport ? { pinpointImport: completed.pinpointImport } : {}),
+      ...(result?.outcome === 'APPLIED' ? { connect: connectSummary(result) } : {}),
       ...(segmentId && run.applicationId
         ? { consoleUrl: consoleUrl(run.region, run.applicationId, segmentId) }
         : {}),
@@ -179,10 +222,10 @@ export function activationOutcome(given: ActivationRun): ActivationEvent {
   });
 
   const failures =
-    run.destination === 'pinpoint'
+    run.destination === 'pinpoint' || run.destination === 'connect-customer-profiles'
       ? build.audiences.flatMap((a) => {
           const result = results.get(a.name);
-          if (result?.outcome === 'COMPLETED') return [];
+          if (result?.outcome === 'COMPLETED' || result?.outcome === 'APPLIED') return [];
           const reason = result
             ? describeError(result.error, result.cause)
             : 'The workflow never imported it.';

@@ -54,6 +54,7 @@ export async function buildPart(
     manifest: { bucket: target.bucket, key: root + manifest.manifestKey },
     audiences: manifest.audiences.map((a) => ({
       name: a.name,
+      audienceKey: a.audienceKey,
       query: a.query,
       size: a.size,
       holdoutSize: a.holdoutSize,

@@ -43,6 +43,26 @@ const audienceSummary = z.object({
   pinpointImport: z
     .object({ processed: count, failed: count, failedRows: z.array(z.string()).max(5) })
     .optional(),
+  /**
+   * Customer Profiles: the changes sent and how they landed (failed ones are in the membership
+   * dead-letter queue with their user ID and error), and the segment's size, expected vs estimated.
+   */
+  connect: z
+    .object({
+      segmentName: z.string(),
+      entering: count,
+      leaving: count,
+      staying: count,
+      written: count,
+      failed: count,
+      throttled: count,
+      failureReasons: z.array(z.string()).max(5),
+      expected: count,
+      estimated: count.optional(),
+      sizeCheck: z.enum(['match', 'mismatch', 'unavailable']),
+      warning: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** EventBridge entries are capped at 256 KB; an audience summary is about 300 bytes. */

@@ -1,4 +1,3 @@
-import { csvRow } from '../activation/csv-file';
 import type { ActivationManifest } from '../activation';
 import { UserFacingError } from '../errors';
 import type {
@@ -9,6 +8,7 @@ import type {
 } from '../ports/audience-membership';
 import type { ObjectStore } from '../ports/object-store';
 import { applyChanges, type ApplyCounts, type ApplyOptions } from './apply-changes';
+import { appliedKey, recordApplied } from './applied-record';
 import { diffAudience, type DiffCounts } from './audience-diff';
 import { readAudienceIds } from './audience-ids';
 import { audienceTarget } from './audience-target';
@@ -42,8 +42,7 @@ export interface AudienceOutcome {
   readonly size: EstimateCheck;
 }
 
-/** The key of an audience's last applied members in the state store. */
-export const appliedKey = (audienceKey: string) => `applied/${audienceKey}.csv`;
+export { appliedKey };
 
 export async function activateAudiences(
   manifest: Pick<ActivationManifest, 'audiences' | 'holdoutPercent' | 'keyMode'>,
@@ -88,16 +87,7 @@ export async function activateAudiences(
     };
     const writes = await applyChanges(target, diff.changes, membership, store, options.apply);
 
-    const current = ids(audiences, importKey);
-    await state.put(
-      previousKey,
-      (async function* (): AsyncGenerator<string> {
-        yield csvRow(['User.UserId']);
-        for await (const userId of current()) if (!failedEnters.has(userId)) yield csvRow([userId]);
-        for (const userId of failedLeaves) yield csvRow([userId]);
-      })(),
-      { contentType: 'text/csv' },
-    );
+    await recordApplied(state, audience.audienceKey, ids(audiences, importKey), failedEnters, failedLeaves);
 
     const size = await checkSegmentSize(target, diff.counts.current, membership, options.estimate);
     const outcome: AudienceOutcome = {

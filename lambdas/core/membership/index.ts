@@ -19,3 +19,22 @@ export {
   type ActivateOptions,
   type AudienceOutcome,
 } from './activate-audiences';
+export { recordApplied } from './applied-record';
+export {
+  BATCHES_PER_SEND,
+  CHANGES_PER_BATCH,
+  changeBatchSchema,
+  enqueueChanges,
+  failedReceipt,
+  writeChangeBatch,
+  type BatchReceipt,
+  type QueuedAudience,
+} from './queued-changes';
+export {
+  countReceipts,
+  FAILURE_REASONS_SHOWN,
+  receiptKey,
+  receiptsPrefix,
+  settleAudience,
+  type SettledAudience,
+} from './settle-audience';

@@ -58,6 +58,7 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
       a.pinpointImport &&
         `    PARTIAL import: Pinpoint processed ${n(a.pinpointImport.processed)} rows, ${n(a.pinpointImport.failed)} failed`,
       ...(a.pinpointImport?.failedRows ?? []).map((row) => `      - ${row}`),
+      ...(a.connect ? connectLines(a.connect) : []),
     ),
   );
   return {
@@ -75,10 +76,31 @@ function audiencesImported(d: DetailOf<typeof EVENTS.audiencesImported>, e: Noti
       '',
       d.destination === 'pinpoint'
         ? 'Next step: use the segments in a Pinpoint campaign or journey. Compare the results with the hold-out files to measure the lift. Note: Amazon Pinpoint engagement features reached end of support on 30 October 2026; consider the s3 destination and Amazon Connect.'
-        : 'Next step: load the audience files into your activation tool. Keep the hold-out users out of the campaign to measure the lift.',
+        : d.destination === 'connect-customer-profiles'
+          ? 'Next step: target the segments above in an Amazon Connect outbound campaign. Keep the hold-out users (the hold-out files) out of the campaign to measure the lift.'
+          : 'Next step: load the audience files into your activation tool. Keep the hold-out users out of the campaign to measure the lift.',
       FOOTER,
     ),
   };
+}
+
+type ConnectSummary = NonNullable<DetailOf<typeof EVENTS.audiencesImported>['audiences'][number]['connect']>;
+
+/** What an email says of an audience in Customer Profiles: the segment's size, the changes, what failed and why. */
+function connectLines(c: ConnectSummary): string[] {
+  return [
+    c.estimated !== undefined
+      ? `    ${n(c.estimated)} customers are now in segment ${c.segmentName} (expected ${n(c.expected)})`
+      : `    segment:  ${c.segmentName} (expected ${n(c.expected)} customers; no estimate)`,
+    `    changes:  ${n(c.entering)} entered, ${n(c.leaving)} left, ${n(c.staying)} unchanged; ${n(c.written)} written, ${n(c.failed)} failed`,
+    ...(c.failed > 0
+      ? [
+          '    PARTIAL: the failed changes are in the membership dead-letter queue with each user ID and error; the next run sends them again. Reasons:',
+          ...c.failureReasons.map((r) => `      - ${r}`),
+        ]
+      : []),
+    ...(c.sizeCheck !== 'match' && c.warning ? [`    WARNING: ${c.warning}`] : []),
+  ];
 }
 
 function audienceImportFailed(d: DetailOf<typeof EVENTS.audienceImportFailed>): Email {
