@@ -8,7 +8,7 @@ import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
-import { RealtimeRelay } from './constructs/realtime-relay';
+import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -92,6 +92,9 @@ export class CdpAudiencesStack extends Stack {
       eventBus: this.eventBus,
       notifications: this.notifications,
       removalPolicy,
+      ...(config.segmentPartnerEventSource
+        ? { trackingIdParameterName: trackingIdParameterName(config.namePrefix) }
+        : {}),
     });
     this.segmentSync = new SegmentSync(this, 'SegmentSync', {
       dataLake: this.dataLake,

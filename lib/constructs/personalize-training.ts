@@ -17,6 +17,7 @@ import {
 } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
+import { eventTrackerSteps } from './personalize-event-tracker';
 import { createOrReuse, personalizeCall, waitForActive } from './personalize-poll';
 
 /** Props of the training workflow. */
@@ -25,6 +26,11 @@ export interface PersonalizeTrainingProps {
   readonly eventBus: EventBus;
   readonly notifications: Notifications;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * With the real-time relay on: the SSM parameter the workflow writes the dataset group's event
+   * tracker ID to. Unset, no event tracker is created.
+   */
+  readonly trackingIdParameterName?: string;
 }
 
 /** Personalize's quota of batch segment jobs running at once. */
@@ -108,7 +114,7 @@ export class PersonalizeTraining extends Construct {
       'The training files land under personalize/<group>/, named by the user; reads stay inside that prefix.',
     );
 
-    const definition = this.definition(prepare, eventBus);
+    const definition = this.definition(prepare, eventBus, props.trackingIdParameterName);
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {
       name: 'training',
       definition,
@@ -135,6 +141,7 @@ export class PersonalizeTraining extends Construct {
       'batch-segment-job',
       'filter',
       'recipe',
+      ...(props.trackingIdParameterName ? ['event-tracker'] : []),
     ]) {
       acknowledgeWildcardArn(
         role,
@@ -169,7 +176,11 @@ export class PersonalizeTraining extends Construct {
     );
   }
 
-  private definition(prepare: CdpFunction, eventBus: EventBus): sfn.IChainable {
+  private definition(
+    prepare: CdpFunction,
+    eventBus: EventBus,
+    trackingIdParameterName: string | undefined,
+  ): sfn.IChainable {
     const stack = Stack.of(this);
     const type = (name: string) =>
       `arn:${stack.partition}:personalize:${stack.region}:${stack.account}:${name}/*`;
@@ -346,8 +357,17 @@ export class PersonalizeTraining extends Construct {
 
     const jobs = this.segmentJobs(eventBus, type);
 
+    const tracker = trackingIdParameterName
+      ? eventTrackerSteps(this, {
+          parameterName: trackingIdParameterName,
+          datasetGroupArn: groupArn,
+          trackerName: sfn.JsonPath.stringAt(`${plan}.eventTracker.name`),
+          type,
+          ...POLLS.quick,
+        })
+      : undefined;
     const trainBranch = sfn.Chain.start(datasetGroup)
-      .next(imports)
+      .next(tracker ? imports.next(tracker) : imports)
       .next(solution)
       .next(train)
       .next(trained)

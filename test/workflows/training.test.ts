@@ -282,3 +282,123 @@ describe('training workflow, executed locally', () => {
     ]);
   });
 });
+
+describe('training workflow with the real-time relay on, executed locally', () => {
+  const parameter = '/cdp-audiences/personalize/event-tracker/tracking-id';
+  const trackerArn = 'arn:aws:personalize:eu-west-1:111122223333:event-tracker/0a1b2c3d';
+  let definition: Record<string, unknown>;
+
+  beforeAll(() => {
+    definition = definitionOf(
+      buildApp({ segmentPartnerEventSource: 'aws.partner/segment.com/AbC123xyz' }).template,
+      'TrainingWorkflow',
+    );
+  });
+
+  /** The fake Personalize, plus an event tracker list (empty or not) and the SSM parameter. */
+  function withTracker(existing: { eventTrackerArn: string; name: string }[], polls = 2) {
+    const personalize = fakePersonalize();
+    const calls = personalize.calls;
+    const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+    let checks = 0;
+    Object.assign(personalize.handlers, {
+      'List event trackers': async (request: unknown) => {
+        record('List event trackers', request);
+        return { EventTrackers: existing };
+      },
+      'Create event tracker': async (request: unknown) => {
+        record('Create event tracker', request);
+        return { EventTrackerArn: trackerArn, TrackingId: 'tracking-new' };
+      },
+      'Describe event tracker (Event tracker)': async (request: { EventTrackerArn: string }) => {
+        record('Describe event tracker', request);
+        checks += 1;
+        return {
+          EventTracker: {
+            eventTrackerArn: request.EventTrackerArn,
+            trackingId: request.EventTrackerArn === trackerArn ? 'tracking-new' : 'tracking-old',
+            status: checks >= polls ? 'ACTIVE' : 'CREATE IN_PROGRESS',
+          },
+        };
+      },
+      'Save tracking ID': async (request: unknown) => {
+        record('Save tracking ID', request);
+        return { Version: 1 };
+      },
+    });
+    return personalize;
+  }
+
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        [...(Object.keys(RESOURCES) as Resource[]), 'Event tracker'].map((r) => [
+          `Wait for ${r.toLowerCase()} (${r})`,
+          0,
+        ]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
+
+  it('creates the dataset group’s event tracker, waits until it is ACTIVE and writes its tracking ID to SSM', async () => {
+    const personalize = withTracker([]);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['List event trackers']).toEqual([{ DatasetGroupArn: plan.datasetGroup.arn }]);
+    expect(personalize.calls['Create event tracker']).toEqual([
+      { Name: 'cdp-sample-tracker', DatasetGroupArn: plan.datasetGroup.arn },
+    ]);
+    expect(personalize.calls['Describe event tracker']).toHaveLength(2);
+    expect(personalize.calls['Save tracking ID']).toEqual([
+      expect.objectContaining({ Name: parameter, Value: 'tracking-new', Type: 'String', Overwrite: true }),
+    ]);
+  });
+
+  it('reuses the event tracker the dataset group already has and writes that tracking ID', async () => {
+    const old = 'arn:aws:personalize:eu-west-1:111122223333:event-tracker/99999999';
+    const personalize = withTracker([{ eventTrackerArn: old, name: 'cdp-sample-tracker' }], 1);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create event tracker']).toBeUndefined();
+    expect(personalize.calls['Describe event tracker']).toEqual([{ EventTrackerArn: old }]);
+    expect(personalize.calls['Save tracking ID']).toEqual([
+      expect.objectContaining({ Name: parameter, Value: 'tracking-old' }),
+    ]);
+  });
+
+  it('fails the run with Personalize.PollLimit when the tracker never becomes ACTIVE, and writes nothing', async () => {
+    const personalize = withTracker([], Number.POSITIVE_INFINITY);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls['Describe event tracker']).toHaveLength(POLLS.quick.maxPolls);
+    expect(personalize.calls['Save tracking ID']).toBeUndefined();
+    expect(personalize.calls['Create solution']).toBeUndefined();
+  });
+});
+
+describe('training workflow without the real-time relay', () => {
+  it('creates no event tracker and writes no SSM parameter', () => {
+    const states = JSON.stringify(definitionOf(buildApp().template, 'TrainingWorkflow'));
+
+    expect(states).not.toContain('createEventTracker');
+    expect(states).not.toContain('ssm:putParameter');
+  });
+});

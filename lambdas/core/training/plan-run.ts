@@ -55,6 +55,8 @@ export interface TrainingPlan {
   };
   readonly jobs: readonly JobPlan[];
   readonly recipe: TrainingConfig['recipe'];
+  /** The dataset group's event tracker (real-time relay): created when the group has none. */
+  readonly eventTracker: { readonly name: string };
 }
 
 /** Batch segment job input, one folder per job; batch segment output. The data lake lets Personalize reach exactly these. */
@@ -135,6 +137,7 @@ export function planTrainingRun(
       performAutoTraining: config.solution.performAutoTraining,
       performHPO: config.solution.performHPO,
     },
+    eventTracker: { name: `${group}-tracker` },
     jobs: splitJobs(config, target.run).map((part) => {
       const inputKey = `${SEGMENT_QUERIES_PREFIX}${part.jobName}/queries.json`;
       const outputKey = `${SEGMENT_OUTPUT_PREFIX}${part.jobName}/`;

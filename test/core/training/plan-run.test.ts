@@ -102,6 +102,7 @@ describe('the plan of a run', () => {
 
     const names = [
       plan.solution.name,
+      plan.eventTracker.name,
       ...plan.datasets.flatMap((d) => [d.schemaName, d.importJobName]),
       ...plan.jobs.map((j) => j.jobName),
     ];
