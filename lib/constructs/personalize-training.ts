@@ -18,7 +18,7 @@ import {
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 import { eventTrackerSteps } from './personalize-event-tracker';
-import { createOrReuse, personalizeCall, waitForActive } from './personalize-poll';
+import { createOrReuse, createOrReuseEither, personalizeCall, waitForActive } from './personalize-poll';
 
 /** Props of the training workflow. */
 export interface PersonalizeTrainingProps {
@@ -218,12 +218,21 @@ export class PersonalizeTraining extends Construct {
         }),
       );
 
-    // Dataset group.
+    // Dataset group: a Domain dataset group when training.json names a domain.
     const groupArn = sfn.JsonPath.stringAt(`${plan}.datasetGroup.arn`);
-    const datasetGroup = createOrReuse(
+    const groupName = sfn.JsonPath.stringAt(`${plan}.datasetGroup.name`);
+    const datasetGroup = createOrReuseEither(
+      this,
+      'Domain dataset group?',
+      sfn.Condition.isPresent(`${plan}.datasetGroup.domain`),
+      personalizeCall(this, 'Create domain dataset group', {
+        action: 'createDatasetGroup',
+        parameters: { Name: groupName, Domain: sfn.JsonPath.stringAt(`${plan}.datasetGroup.domain`) },
+        iamResources: [type('dataset-group')],
+      }),
       personalizeCall(this, 'Create dataset group', {
         action: 'createDatasetGroup',
-        parameters: { Name: sfn.JsonPath.stringAt(`${plan}.datasetGroup.name`) },
+        parameters: { Name: groupName },
         iamResources: [type('dataset-group')],
       }),
       waitForActive(this, 'Dataset group', {
@@ -237,8 +246,72 @@ export class PersonalizeTraining extends Construct {
       }),
     );
 
+    // Import jobs (each run makes a new one).
+    const importJob = createOrReuse(
+      personalizeCall(this, 'Create import job', {
+        action: 'createDatasetImportJob',
+        parameters: {
+          JobName: sfn.JsonPath.stringAt('$.dataset.importJobName'),
+          DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
+          DataSource: { DataLocation: sfn.JsonPath.stringAt('$.dataset.dataLocation') },
+          RoleArn: this.personalizeRole.roleArn,
+          ImportMode: 'FULL',
+        },
+        iamResources: [type('dataset-import-job'), type('dataset')],
+      }),
+      waitForActive(this, 'Import job', {
+        name: 'import job',
+        action: 'describeDatasetImportJob',
+        parameters: { DatasetImportJobArn: sfn.JsonPath.stringAt('$.dataset.importJobArn') },
+        iamResources: [type('dataset-import-job')],
+        responseKey: 'DatasetImportJob',
+        statePath: '$.poll',
+        ...POLLS.importJob,
+      }),
+    );
+    // A dataset that exists on an older schema (training.json changed it) moves to the new one
+    // (UpdateDataset); Personalize's failure reason says why when the schemas are not compatible.
+    const schemaUpdate = personalizeCall(this, 'Update dataset schema', {
+      action: 'updateDataset',
+      parameters: {
+        DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
+        SchemaArn: sfn.JsonPath.stringAt('$.dataset.schemaArn'),
+      },
+      iamResources: [type('dataset'), type('schema')],
+    }).next(
+      waitForActive(this, 'Dataset update', {
+        name: 'dataset update',
+        action: 'describeDataset',
+        parameters: { DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn') },
+        iamResources: [type('dataset')],
+        responseKey: 'Dataset',
+        statePath: '$.poll',
+        failedStatus: 'UPDATE FAILED',
+        failureReasonField: 'latestDatasetUpdate.failureReason',
+        ...POLLS.quick,
+      }),
+    );
+    const onPlannedSchema = new sfn.Choice(this, 'Dataset on the planned schema?')
+      .when(
+        sfn.Condition.stringEqualsJsonPath('$.poll.last.resource.schemaArn', '$.dataset.schemaArn'),
+        importJob,
+      )
+      .otherwise(schemaUpdate.next(importJob));
+
     // Schemas, datasets and import jobs, one branch per dataset.
-    const importOne = createOrReuse(
+    const importOne = createOrReuseEither(
+      this,
+      'Domain schema?',
+      sfn.Condition.isPresent('$.dataset.domain'),
+      personalizeCall(this, 'Create domain schema', {
+        action: 'createSchema',
+        parameters: {
+          Name: sfn.JsonPath.stringAt('$.dataset.schemaName'),
+          Schema: sfn.JsonPath.stringAt('$.dataset.schema'),
+          Domain: sfn.JsonPath.stringAt('$.dataset.domain'),
+        },
+        iamResources: [type('schema')],
+      }),
       personalizeCall(this, 'Create schema', {
         action: 'createSchema',
         parameters: {
@@ -266,30 +339,7 @@ export class PersonalizeTraining extends Construct {
           responseKey: 'Dataset',
           statePath: '$.poll',
           ...POLLS.quick,
-        }).next(
-          createOrReuse(
-            personalizeCall(this, 'Create import job', {
-              action: 'createDatasetImportJob',
-              parameters: {
-                JobName: sfn.JsonPath.stringAt('$.dataset.importJobName'),
-                DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
-                DataSource: { DataLocation: sfn.JsonPath.stringAt('$.dataset.dataLocation') },
-                RoleArn: this.personalizeRole.roleArn,
-                ImportMode: 'FULL',
-              },
-              iamResources: [type('dataset-import-job'), type('dataset')],
-            }),
-            waitForActive(this, 'Import job', {
-              name: 'import job',
-              action: 'describeDatasetImportJob',
-              parameters: { DatasetImportJobArn: sfn.JsonPath.stringAt('$.dataset.importJobArn') },
-              iamResources: [type('dataset-import-job')],
-              responseKey: 'DatasetImportJob',
-              statePath: '$.poll',
-              ...POLLS.importJob,
-            }),
-          ),
-        ),
+        }).next(onPlannedSchema),
       ),
     );
     const imports = new sfn.Map(this, 'Import each dataset', {

@@ -34,6 +34,7 @@ const prepared = { ok: true, plan, skippedRows: 3 };
 const RESOURCES = {
   'Dataset group': 'DatasetGroup',
   Dataset: 'Dataset',
+  'Dataset update': 'Dataset',
   'Import job': 'DatasetImportJob',
   Solution: 'Solution',
   'Solution version': 'SolutionVersion',
@@ -53,7 +54,9 @@ function fakePersonalize(
       resource: Resource,
       request: any,
       polls: number,
-    ) => { status: string; failureReason?: string } | undefined;
+    ) => { status: string; failureReason?: string; [more: string]: unknown } | undefined;
+    /** The schema ARN a described dataset is on (default: the planned one). */
+    schemaOf?: (datasetArn: string, polls: number) => string | undefined;
   } = {},
 ) {
   const calls: Record<string, any[]> = {};
@@ -77,12 +80,24 @@ function fakePersonalize(
       const answer = options.status?.(resource, request, count) ?? {
         status: count >= 2 ? 'ACTIVE' : 'CREATE IN_PROGRESS',
       };
-      return { [RESOURCES[resource]]: answer };
+      // A dataset says which schema it is on: the planned one, unless the test says otherwise.
+      const schema =
+        RESOURCES[resource] === 'Dataset'
+          ? {
+              schemaArn:
+                options.schemaOf?.(request.DatasetArn, count) ??
+                plan.datasets.find((d) => d.datasetArn === request.DatasetArn)?.schemaArn,
+            }
+          : {};
+      return { [RESOURCES[resource]]: { ...schema, ...answer } };
     };
   const handlers: Record<string, Handler> = {
     'Pre-flight': async () => prepared,
     'Create dataset group': create('Create dataset group'),
+    'Create domain dataset group': create('Create domain dataset group'),
     'Create schema': create('Create schema'),
+    'Create domain schema': create('Create domain schema'),
+    'Update dataset schema': create('Update dataset schema', {}),
     'Create dataset': create('Create dataset'),
     'Create import job': create('Create import job'),
     'Create solution': create('Create solution'),
@@ -100,6 +115,10 @@ function fakePersonalize(
   return { handlers, calls };
 }
 
+/** The default app's training definition, synthesized once for the whole file. */
+let synthesized: Record<string, unknown> | undefined;
+const defaultDefinition = () => (synthesized ??= definitionOf(buildApp().template, 'TrainingWorkflow'));
+
 const PUBLISH = [
   'Publish pre-flight failed',
   'Publish training succeeded',
@@ -114,7 +133,7 @@ describe('training workflow, executed locally', () => {
   let waits: Record<string, number>;
 
   beforeAll(() => {
-    definition = definitionOf(buildApp().template, 'TrainingWorkflow');
+    definition = defaultDefinition();
     waits = Object.fromEntries(
       (Object.keys(RESOURCES) as Resource[]).map((r) => [`Wait for ${r.toLowerCase()} (${r})`, 0]),
     );
@@ -396,9 +415,124 @@ describe('training workflow with the real-time relay on, executed locally', () =
 
 describe('training workflow without the real-time relay', () => {
   it('creates no event tracker and writes no SSM parameter', () => {
-    const states = JSON.stringify(definitionOf(buildApp().template, 'TrainingWorkflow'));
+    const states = JSON.stringify(defaultDefinition());
 
     expect(states).not.toContain('createEventTracker');
     expect(states).not.toContain('ssm:putParameter');
+  });
+});
+
+describe('training workflow on a changed schema or a domain, executed locally', () => {
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = defaultDefinition();
+  });
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        (Object.keys(RESOURCES) as Resource[]).map((r) => [`Wait for ${r.toLowerCase()} (${r})`, 0]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+  const items = plan.datasets.find((d) => d.datasetType === 'Items')!;
+  const oldSchema = 'arn:aws:personalize:eu-west-1:111122223333:schema/cdp-sample-items-0ld5c4e3';
+
+  it('reuses a dataset on the planned schema without updating it', async () => {
+    const personalize = fakePersonalize({ exists: ['Create schema', 'Create dataset'] });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Update dataset schema']).toBeUndefined();
+  });
+
+  it('moves an existing dataset on an older schema to the new versioned schema before importing', async () => {
+    const personalize = fakePersonalize({
+      exists: ['Create dataset'],
+      // The items dataset is found on the old schema.
+      schemaOf: (arn, polls) => (arn === items.datasetArn && polls <= 2 ? oldSchema : undefined),
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create schema']!.map((r) => r.Name)).toContain(items.schemaName);
+    expect(personalize.calls['Update dataset schema']).toEqual([
+      { DatasetArn: items.datasetArn, SchemaArn: items.schemaArn },
+    ]);
+    const itemsImport = personalize.calls['Create import job']!.find(
+      (r) => r.DatasetArn === items.datasetArn,
+    );
+    expect(itemsImport).toBeDefined();
+  });
+
+  it('fails the run with Personalize’s reason when the schema update ends UPDATE FAILED', async () => {
+    const reason = 'The new schema removes the required field GENRES';
+    const personalize = fakePersonalize({
+      exists: ['Create dataset'],
+      schemaOf: (arn) => (arn === items.datasetArn ? oldSchema : undefined),
+      status: (resource, request, polls) =>
+        resource === 'Dataset update'
+          ? { status: 'UPDATE FAILED', latestDatasetUpdate: { failureReason: reason } }
+          : resource === 'Dataset' && request.DatasetArn === items.datasetArn
+            ? { status: polls >= 1 ? 'ACTIVE' : 'CREATE IN_PROGRESS' }
+            : undefined,
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls['Create solution']).toBeUndefined();
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure).toEqual({ error: 'Personalize.CreateFailed', cause: reason });
+  });
+
+  it('creates a Domain dataset group and its schemas with the domain training.json names', async () => {
+    const domainConfig = parseTrainingConfig(
+      JSON.stringify({
+        ...JSON.parse(sampleTrainingJson()),
+        datasetGroup: { name: 'shop', domain: 'VIDEO_ON_DEMAND' },
+      }),
+    ).config;
+    const domainPlan = planTrainingRun(
+      domainConfig,
+      ['interactions', 'items'],
+      {
+        partition: 'aws',
+        region: 'eu-west-1',
+        account: '111122223333',
+        trustedBucket: 'trusted',
+        run: 'abcd1234',
+      },
+      'personalize/shop/abcd1234/',
+    );
+    const personalize = fakePersonalize({
+      schemaOf: (arn) => domainPlan.datasets.find((d) => d.datasetArn === arn)?.schemaArn,
+    });
+    personalize.handlers['Pre-flight'] = async () => ({ ok: true, plan: domainPlan, skippedRows: 0 });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create domain dataset group']).toEqual([
+      { Name: 'shop', Domain: 'VIDEO_ON_DEMAND' },
+    ]);
+    expect(personalize.calls['Create dataset group']).toBeUndefined();
+    expect(personalize.calls['Create domain schema']!.map((r) => r.Domain)).toEqual([
+      'VIDEO_ON_DEMAND',
+      'VIDEO_ON_DEMAND',
+    ]);
+    expect(personalize.calls['Create schema']).toBeUndefined();
+  });
+
+  it('creates a custom dataset group, with no Domain, when training.json names none', async () => {
+    const personalize = fakePersonalize();
+
+    await run(personalize.handlers);
+
+    expect(personalize.calls['Create dataset group']).toEqual([{ Name: 'cdp-sample' }]);
+    expect(personalize.calls['Create schema']!.every((r) => !('Domain' in r))).toBe(true);
   });
 });

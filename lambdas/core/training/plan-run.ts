@@ -16,6 +16,8 @@ export interface RunTarget {
 
 export interface DatasetPlan {
   readonly datasetType: 'Interactions' | 'Items' | 'Users';
+  /** The dataset group's domain: a domain group's schemas are created with it. */
+  readonly domain?: string;
   readonly schemaName: string;
   readonly schemaArn: string;
   /** The Avro schema, as CreateSchema takes it. */
@@ -115,11 +117,14 @@ export function planTrainingRun(
     },
     datasets: datasets.map((dataset) => {
       const schema = avroSchema(dataset, config.schemas[dataset].fields);
-      const schemaName = `${group}-${dataset}-${hash8(schema)}`;
+      // A domain schema is another schema: the domain joins the hash (a custom one keeps its old name).
+      const domain = config.datasetGroup.domain;
+      const schemaName = `${group}-${dataset}-${hash8(domain ? [domain, schema] : schema)}`;
       const importJobName = `${group}-${dataset}-${target.run}`;
       const datasetType = DATASET_TYPE[dataset];
       return {
         datasetType,
+        ...(domain ? { domain } : {}),
         schemaName,
         schemaArn: arn(`schema/${schemaName}`),
         schema,
