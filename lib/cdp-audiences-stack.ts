@@ -1,5 +1,6 @@
-import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambdas/core/training/stack-outputs';
 import type { CdpConfig } from './config';
 import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
@@ -117,5 +118,15 @@ export class CdpAudiencesStack extends Stack {
         removalPolicy,
       });
     }
+
+    // What `cdp train` looks up to upload a training folder and link to its run.
+    new CfnOutput(this, STACK_OUTPUTS.landingBucket, {
+      value: this.dataLake.landing.bucketName,
+      description: 'The landing bucket: training folders go under personalize/<dataset-group>/',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.trainingStateMachine, {
+      value: this.training.stateMachine.stateMachineArn,
+      description: 'The Personalize training workflow',
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_OUTPUTS } from '../../../lambdas/core/training/stack-outputs';
 import { buildApp, unacknowledgedNagFindings } from '../synth';
 
 type Statement = {
@@ -91,6 +93,15 @@ describe('PersonalizeTraining', () => {
     expect(resources(read!).join(' ')).toMatch(/\/personalize\/\*/);
     expect(JSON.stringify(read!.Condition)).toContain('aws:SourceAccount');
     expect(JSON.stringify(read!.Condition)).toContain('aws:SourceArn');
+  });
+
+  it('exports the landing bucket and the training workflow as the stack outputs cdp train reads', () => {
+    built.template.hasOutput(STACK_OUTPUTS.landingBucket, {
+      Value: { Ref: Match.stringLikeRegexp('^DataLakeLanding') },
+    });
+    built.template.hasOutput(STACK_OUTPUTS.trainingStateMachine, {
+      Value: { Ref: Match.stringLikeRegexp('^TrainingWorkflow') },
+    });
   });
 
   it('starts only on training.json under personalize/<group>/ in the landing bucket', () => {
