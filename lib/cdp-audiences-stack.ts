@@ -10,6 +10,7 @@ import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
 import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
+import { Recommendations } from './constructs/recommendations';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -32,6 +33,8 @@ export class CdpAudiencesStack extends Stack {
   readonly segmentSync: SegmentSync;
   /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
   readonly realtimeRelay?: RealtimeRelay;
+  /** The IAM-auth recommendations URL; only with `realtimeRecommendations=true`. */
+  readonly recommendations?: Recommendations;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -88,6 +91,13 @@ export class CdpAudiencesStack extends Stack {
       holdoutPercent: config.holdoutPercent,
       removalPolicy,
     });
+    if (config.realtimeRecommendations) {
+      this.recommendations = new Recommendations(this, 'Recommendations', {
+        namePrefix: config.namePrefix,
+        filterArn: config.recommendationsFilterArn,
+        removalPolicy,
+      });
+    }
     this.training = new PersonalizeTraining(this, 'Training', {
       dataLake: this.dataLake,
       eventBus: this.eventBus,
@@ -95,6 +105,16 @@ export class CdpAudiencesStack extends Stack {
       removalPolicy,
       ...(config.segmentPartnerEventSource
         ? { trackingIdParameterName: trackingIdParameterName(config.namePrefix) }
+        : {}),
+      ...(this.recommendations
+        ? {
+            recommendations: {
+              campaignName: this.recommendations.campaignName,
+              campaignArn: this.recommendations.campaignArn,
+              minProvisionedTps: config.recommendationsMinProvisionedTps,
+              url: this.recommendations.url.url,
+            },
+          }
         : {}),
     });
     this.segmentSync = new SegmentSync(this, 'SegmentSync', {

@@ -57,6 +57,8 @@ export interface WaitForActiveProps {
   readonly statePath: string;
   /** Where a failed resource goes; default: a Fail state with Personalize's reason. */
   readonly onFailed?: sfn.IChainable;
+  /** Where the status is in the described resource; default `status` (`latestCampaignUpdate.status` …). */
+  readonly statusField?: string;
   /** The status that means failed; default `CREATE FAILED` (`UPDATE FAILED` after an update). */
   readonly failedStatus?: string;
   /** Where the failure reason is in the described resource; default `failureReason`. */
@@ -99,7 +101,7 @@ export function waitForActive(scope: Construct, id: string, props: WaitForActive
     cause: `The ${props.name} was not ACTIVE after ${props.maxPolls} checks, ${props.interval.toHumanString()} apart; it may still finish in Personalize. Run the workflow again later to reuse it.`,
   });
   const active = new sfn.Pass(scope, `${id} active`);
-  const status = `${props.statePath}.last.resource.status`;
+  const status = `${props.statePath}.last.resource.${props.statusField ?? 'status'}`;
   const decide = new sfn.Choice(scope, `${id} status?`)
     .when(sfn.Condition.stringEquals(status, 'ACTIVE'), active)
     .when(sfn.Condition.stringEquals(status, props.failedStatus ?? 'CREATE FAILED'), failed)

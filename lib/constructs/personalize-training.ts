@@ -17,6 +17,7 @@ import {
 } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
+import { campaignSteps } from './personalize-campaign';
 import { eventTrackerSteps } from './personalize-event-tracker';
 import { createOrReuse, createOrReuseEither, personalizeCall, waitForActive } from './personalize-poll';
 
@@ -31,6 +32,16 @@ export interface PersonalizeTrainingProps {
    * tracker ID to. Unset, no event tracker is created.
    */
   readonly trackingIdParameterName?: string;
+  /**
+   * With real-time recommendations on: the campaign the workflow creates (or updates) from a
+   * USER_PERSONALIZATION solution version, and the URL serving it. Unset, no campaign is created.
+   */
+  readonly recommendations?: {
+    readonly campaignName: string;
+    readonly campaignArn: string;
+    readonly minProvisionedTps: number;
+    readonly url: string;
+  };
 }
 
 /** Personalize's quota of batch segment jobs running at once. */
@@ -114,7 +125,12 @@ export class PersonalizeTraining extends Construct {
       'The training files land under personalize/<group>/, named by the user; reads stay inside that prefix.',
     );
 
-    const definition = this.definition(prepare, eventBus, props.trackingIdParameterName);
+    const definition = this.definition(
+      prepare,
+      eventBus,
+      props.trackingIdParameterName,
+      props.recommendations,
+    );
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {
       name: 'training',
       definition,
@@ -180,6 +196,7 @@ export class PersonalizeTraining extends Construct {
     prepare: CdpFunction,
     eventBus: EventBus,
     trackingIdParameterName: string | undefined,
+    recommendations: PersonalizeTrainingProps['recommendations'],
   ): sfn.IChainable {
     const stack = Stack.of(this);
     const type = (name: string) =>
@@ -422,7 +439,7 @@ export class PersonalizeTraining extends Construct {
       .next(train)
       .next(trained)
       .next(metrics)
-      .next(jobs)
+      .next(recommendations ? jobs.next(campaignSteps(this, { ...recommendations, groupArn, type })) : jobs)
       .next(
         new sfn.Pass(this, 'Trained', {
           parameters: {
@@ -449,6 +466,9 @@ export class PersonalizeTraining extends Construct {
         metrics: sfn.JsonPath.objectAt('$.trained.result.metrics'),
         jobs: sfn.JsonPath.objectAt('$.trained.result.jobs'),
         skippedRows: sfn.JsonPath.numberAt('$.prepare.skippedRows'),
+        ...(recommendations
+          ? { recommendations: { campaignArn: recommendations.campaignArn, url: recommendations.url } }
+          : {}),
       }),
     );
     const failed = eventBus

@@ -536,3 +536,153 @@ describe('training workflow on a changed schema or a domain, executed locally', 
     expect(personalize.calls['Create schema']!.every((r) => !('Domain' in r))).toBe(true);
   });
 });
+
+describe('training workflow with real-time recommendations on, executed locally', () => {
+  const campaign = 'arn:aws:personalize:eu-west-1:111122223333:campaign/cdp-recommendations';
+  const CAMPAIGN_RESOURCES = {
+    'Recommendation solution': 'Solution',
+    'Recommendation solution version': 'SolutionVersion',
+    Campaign: 'Campaign',
+    'Campaign update': 'Campaign',
+  } as const;
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = definitionOf(
+      buildApp({ realtimeRecommendations: 'true', recommendationsMinProvisionedTps: '3' }).template,
+      'TrainingWorkflow',
+    );
+  });
+
+  /** The fake Personalize plus the recommendation solution and the campaign (new, or existing). */
+  function withCampaign(campaignExists: boolean, updateStatus = 'ACTIVE') {
+    const personalize = fakePersonalize({ exists: campaignExists ? ['Create campaign'] : [] });
+    const calls = personalize.calls;
+    const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+    Object.assign(personalize.handlers, {
+      'Create recommendation solution': async (request: unknown) => {
+        record('Create recommendation solution', request);
+        return {};
+      },
+      'Create recommendation solution version': async (request: unknown) => {
+        record('Create recommendation solution version', request);
+        return {
+          SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        };
+      },
+      'Create campaign': async (request: unknown) => {
+        record('Create campaign', request);
+        if (campaignExists) throw new NamedError('Personalize.ResourceAlreadyExistsException', 'exists');
+        return { CampaignArn: campaign };
+      },
+      'Update campaign': async (request: unknown) => {
+        record('Update campaign', request);
+        return { CampaignArn: campaign };
+      },
+      ...Object.fromEntries(
+        (Object.keys(CAMPAIGN_RESOURCES) as (keyof typeof CAMPAIGN_RESOURCES)[]).map((resource) => [
+          `Describe ${resource.toLowerCase()} (${resource})`,
+          async (request: unknown) => {
+            record(`Describe ${resource.toLowerCase()}`, request);
+            return {
+              [CAMPAIGN_RESOURCES[resource]]:
+                resource === 'Campaign update'
+                  ? {
+                      status: 'ACTIVE',
+                      latestCampaignUpdate: { status: updateStatus, failureReason: 'Not enough data' },
+                    }
+                  : { status: 'ACTIVE' },
+            };
+          },
+        ]),
+      ),
+    });
+    return personalize;
+  }
+
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        [...Object.keys(RESOURCES), ...Object.keys(CAMPAIGN_RESOURCES)].map((r) => [
+          `Wait for ${r.toLowerCase()} (${r})`,
+          0,
+        ]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
+
+  it('trains aws-user-personalization-v2 on the same group and creates the campaign with the configured TPS', async () => {
+    const personalize = withCampaign(false);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create recommendation solution']).toEqual([
+      {
+        Name: 'cdp-sample-recs',
+        DatasetGroupArn: plan.datasetGroup.arn,
+        RecipeArn: 'arn:aws:personalize:::recipe/aws-user-personalization-v2',
+      },
+    ]);
+    expect(personalize.calls['Create campaign']).toEqual([
+      {
+        Name: 'cdp-recommendations',
+        SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        MinProvisionedTPS: 3,
+      },
+    ]);
+    expect(personalize.calls['Update campaign']).toBeUndefined();
+    expect(personalize.calls['Describe campaign']).toEqual([{ CampaignArn: campaign }]);
+    const success = execution.published.find((e) => e.detailType === 'Training Workflow Succeeded')!;
+    expect(success.detail.recommendations.campaignArn).toBe(campaign);
+    const email = formatEmail({
+      detailType: 'Training Workflow Succeeded',
+      detail: {
+        ...success.detail,
+        recommendations: { campaignArn: campaign, url: 'https://abc.lambda-url.eu-west-1.on.aws/' },
+      },
+      time: '2026-12-02T14:00:00Z',
+      region: 'eu-west-1',
+    });
+    expect(email.body).toContain(
+      `campaign ${campaign} now serves the new version at https://abc.lambda-url.eu-west-1.on.aws/recommendations?userId=…&n=…`,
+    );
+  });
+
+  it('updates the existing campaign to the new solution version instead of failing on "already exists"', async () => {
+    const personalize = withCampaign(true);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Update campaign']).toEqual([
+      {
+        CampaignArn: campaign,
+        SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        MinProvisionedTPS: 3,
+      },
+    ]);
+    expect(personalize.calls['Describe campaign update']).toHaveLength(1);
+  });
+
+  it('fails the run with the update’s reason when the campaign update fails', async () => {
+    const personalize = withCampaign(true, 'CREATE FAILED');
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure).toEqual({ error: 'Personalize.CreateFailed', cause: 'Not enough data' });
+  });
+});

@@ -59,6 +59,12 @@ export interface TrainingPlan {
   readonly recipe: TrainingConfig['recipe'];
   /** The dataset group's event tracker (real-time relay): created when the group has none. */
   readonly eventTracker: { readonly name: string };
+  /** The USER_PERSONALIZATION solution behind the recommendations campaign (when that is on). */
+  readonly recommendations: {
+    readonly solutionName: string;
+    readonly solutionArn: string;
+    readonly recipeArn: string;
+  };
 }
 
 /** Batch segment job input, one folder per job; batch segment output. The data lake lets Personalize reach exactly these. */
@@ -66,6 +72,9 @@ export const SEGMENT_QUERIES_PREFIX = 'segment-queries/';
 export const SEGMENT_OUTPUT_PREFIX = 'segments/';
 /** The validated copies Personalize imports: `personalize/<group>/<run>/<dataset>.csv`. */
 export const PERSONALIZE_IMPORT_PREFIX = 'personalize/';
+
+/** The real-time recommendations recipe (USER_PERSONALIZATION). */
+export const RECOMMENDATIONS_RECIPE = 'aws-user-personalization-v2';
 
 const DATASET_TYPE = { interactions: 'Interactions', items: 'Items', users: 'Users' } as const;
 
@@ -143,6 +152,11 @@ export function planTrainingRun(
       performHPO: config.solution.performHPO,
     },
     eventTracker: { name: `${group}-tracker` },
+    recommendations: {
+      solutionName: `${group}-recs`,
+      solutionArn: arn(`solution/${group}-recs`),
+      recipeArn: `arn:${target.partition}:personalize:::recipe/${RECOMMENDATIONS_RECIPE}`,
+    },
     jobs: splitJobs(config, target.run).map((part) => {
       const inputKey = `${SEGMENT_QUERIES_PREFIX}${part.jobName}/queries.json`;
       const outputKey = `${SEGMENT_OUTPUT_PREFIX}${part.jobName}/`;
