@@ -1,5 +1,6 @@
-import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambdas/core/training/stack-outputs';
 import type { CdpConfig } from './config';
 import { AudienceActivation } from './constructs/audience-activation';
 import { DataLake } from './constructs/data-lake';
@@ -8,7 +9,8 @@ import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
-import { RealtimeRelay } from './constructs/realtime-relay';
+import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
+import { Recommendations } from './constructs/recommendations';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -31,6 +33,8 @@ export class CdpAudiencesStack extends Stack {
   readonly segmentSync: SegmentSync;
   /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
   readonly realtimeRelay?: RealtimeRelay;
+  /** The IAM-auth recommendations URL; only with `realtimeRecommendations=true`. */
+  readonly recommendations?: Recommendations;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -94,11 +98,31 @@ export class CdpAudiencesStack extends Stack {
       holdoutPercent: config.holdoutPercent,
       removalPolicy,
     });
+    if (config.realtimeRecommendations) {
+      this.recommendations = new Recommendations(this, 'Recommendations', {
+        namePrefix: config.namePrefix,
+        filterArn: config.recommendationsFilterArn,
+        removalPolicy,
+      });
+    }
     this.training = new PersonalizeTraining(this, 'Training', {
       dataLake: this.dataLake,
       eventBus: this.eventBus,
       notifications: this.notifications,
       removalPolicy,
+      ...(config.segmentPartnerEventSource
+        ? { trackingIdParameterName: trackingIdParameterName(config.namePrefix) }
+        : {}),
+      ...(this.recommendations
+        ? {
+            recommendations: {
+              campaignName: this.recommendations.campaignName,
+              campaignArn: this.recommendations.campaignArn,
+              minProvisionedTps: config.recommendationsMinProvisionedTps,
+              url: this.recommendations.url.url,
+            },
+          }
+        : {}),
     });
     this.segmentSync = new SegmentSync(this, 'SegmentSync', {
       dataLake: this.dataLake,
@@ -121,5 +145,15 @@ export class CdpAudiencesStack extends Stack {
         removalPolicy,
       });
     }
+
+    // What `cdp train` looks up to upload a training folder and link to its run.
+    new CfnOutput(this, STACK_OUTPUTS.landingBucket, {
+      value: this.dataLake.landing.bucketName,
+      description: 'The landing bucket: training folders go under personalize/<dataset-group>/',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.trainingStateMachine, {
+      value: this.training.stateMachine.stateMachineArn,
+      description: 'The Personalize training workflow',
+    });
   }
 }

@@ -184,6 +184,31 @@ const configSchema = z
       .min(2, { error: 'must be at least 2 (the SQS event source needs 2)' })
       .max(10, { error: 'must be at most 10' })
       .default(2),
+    /**
+     * Opt-in real-time recommendations: the training workflow also trains a USER_PERSONALIZATION
+     * solution and deploys a campaign (billed per hour even when idle), served by an IAM-auth function URL.
+     */
+    realtimeRecommendations: z
+      .preprocess(
+        (value) => (value === 'true' ? true : value === 'false' ? false : value),
+        z.boolean({ error: 'must be true or false, e.g. -c realtimeRecommendations=true' }),
+      )
+      .default(false),
+    /** The campaign's minimum provisioned transactions per second: each TPS is billed per hour. */
+    recommendationsMinProvisionedTps: z.coerce
+      .number({ error: 'must be a whole number of transactions per second, e.g. 1' })
+      .int({ error: 'must be a whole number of transactions per second, e.g. 1' })
+      .min(1, { error: 'must be at least 1 (Personalize’s minimum)' })
+      .max(500, { error: 'must be at most 500 here; every provisioned TPS is billed per hour' })
+      .default(1),
+    /** A Personalize filter the recommendations go through, e.g. one excluding purchased items. */
+    recommendationsFilterArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:filter\/[a-zA-Z0-9][a-zA-Z0-9_-]*$/, {
+        error:
+          'must be the ARN of a Personalize filter, e.g. arn:aws:personalize:eu-west-1:111122223333:filter/exclude-purchased',
+      })
+      .optional(),
   })
   .superRefine((config, context) => {
     if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {

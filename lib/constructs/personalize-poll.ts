@@ -55,8 +55,14 @@ export interface WaitForActiveProps {
   readonly maxPolls: number;
   /** Where the poll counter and the last status live in the state. */
   readonly statePath: string;
-  /** Where an ACTIVE resource goes; default: the end of the chain. */
+  /** Where a failed resource goes; default: a Fail state with Personalize's reason. */
   readonly onFailed?: sfn.IChainable;
+  /** Where the status is in the described resource; default `status` (`latestCampaignUpdate.status` …). */
+  readonly statusField?: string;
+  /** The status that means failed; default `CREATE FAILED` (`UPDATE FAILED` after an update). */
+  readonly failedStatus?: string;
+  /** Where the failure reason is in the described resource; default `failureReason`. */
+  readonly failureReasonField?: string;
 }
 
 /**
@@ -88,17 +94,17 @@ export function waitForActive(scope: Construct, id: string, props: WaitForActive
     props.onFailed ??
     new sfn.Fail(scope, `${id} failed`, {
       error: 'Personalize.CreateFailed',
-      causePath: `${props.statePath}.last.resource.failureReason`,
+      causePath: `${props.statePath}.last.resource.${props.failureReasonField ?? 'failureReason'}`,
     });
   const tooLong = new sfn.Fail(scope, `${id} poll limit`, {
     error: 'Personalize.PollLimit',
     cause: `The ${props.name} was not ACTIVE after ${props.maxPolls} checks, ${props.interval.toHumanString()} apart; it may still finish in Personalize. Run the workflow again later to reuse it.`,
   });
   const active = new sfn.Pass(scope, `${id} active`);
-  const status = `${props.statePath}.last.resource.status`;
+  const status = `${props.statePath}.last.resource.${props.statusField ?? 'status'}`;
   const decide = new sfn.Choice(scope, `${id} status?`)
     .when(sfn.Condition.stringEquals(status, 'ACTIVE'), active)
-    .when(sfn.Condition.stringEquals(status, 'CREATE FAILED'), failed)
+    .when(sfn.Condition.stringEquals(status, props.failedStatus ?? 'CREATE FAILED'), failed)
     // The counter counts the checks before this one: the run stops after exactly maxPolls.
     .when(sfn.Condition.numberGreaterThanEquals(counter, props.maxPolls - 1), tooLong)
     .otherwise(count.next(wait).next(describe));
@@ -112,4 +118,22 @@ export function createOrReuse(task: tasks.CallAwsService, next: sfn.Chain): sfn.
     resultPath: sfn.JsonPath.DISCARD,
   });
   return sfn.Chain.start(task).next(next);
+}
+
+/**
+ * Two ways to create the same resource (with an optional parameter, or without it: Step Functions
+ * cannot pass an absent value), chosen by `condition`; either reuses what exists and goes on to `next`.
+ */
+export function createOrReuseEither(
+  scope: Construct,
+  id: string,
+  condition: sfn.Condition,
+  whenTrue: tasks.CallAwsService,
+  otherwise: tasks.CallAwsService,
+  next: sfn.Chain,
+): sfn.Chain {
+  const choice = new sfn.Choice(scope, id)
+    .when(condition, createOrReuse(whenTrue, next))
+    .otherwise(createOrReuse(otherwise, next));
+  return sfn.Chain.custom(choice, next.endStates, choice);
 }

@@ -17,7 +17,9 @@ import {
 } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
-import { createOrReuse, personalizeCall, waitForActive } from './personalize-poll';
+import { campaignSteps } from './personalize-campaign';
+import { eventTrackerSteps } from './personalize-event-tracker';
+import { createOrReuse, createOrReuseEither, personalizeCall, waitForActive } from './personalize-poll';
 
 /** Props of the training workflow. */
 export interface PersonalizeTrainingProps {
@@ -25,6 +27,21 @@ export interface PersonalizeTrainingProps {
   readonly eventBus: EventBus;
   readonly notifications: Notifications;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * With the real-time relay on: the SSM parameter the workflow writes the dataset group's event
+   * tracker ID to. Unset, no event tracker is created.
+   */
+  readonly trackingIdParameterName?: string;
+  /**
+   * With real-time recommendations on: the campaign the workflow creates (or updates) from a
+   * USER_PERSONALIZATION solution version, and the URL serving it. Unset, no campaign is created.
+   */
+  readonly recommendations?: {
+    readonly campaignName: string;
+    readonly campaignArn: string;
+    readonly minProvisionedTps: number;
+    readonly url: string;
+  };
 }
 
 /** Personalize's quota of batch segment jobs running at once. */
@@ -108,7 +125,12 @@ export class PersonalizeTraining extends Construct {
       'The training files land under personalize/<group>/, named by the user; reads stay inside that prefix.',
     );
 
-    const definition = this.definition(prepare, eventBus);
+    const definition = this.definition(
+      prepare,
+      eventBus,
+      props.trackingIdParameterName,
+      props.recommendations,
+    );
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {
       name: 'training',
       definition,
@@ -135,6 +157,7 @@ export class PersonalizeTraining extends Construct {
       'batch-segment-job',
       'filter',
       'recipe',
+      ...(props.trackingIdParameterName ? ['event-tracker'] : []),
     ]) {
       acknowledgeWildcardArn(
         role,
@@ -169,7 +192,12 @@ export class PersonalizeTraining extends Construct {
     );
   }
 
-  private definition(prepare: CdpFunction, eventBus: EventBus): sfn.IChainable {
+  private definition(
+    prepare: CdpFunction,
+    eventBus: EventBus,
+    trackingIdParameterName: string | undefined,
+    recommendations: PersonalizeTrainingProps['recommendations'],
+  ): sfn.IChainable {
     const stack = Stack.of(this);
     const type = (name: string) =>
       `arn:${stack.partition}:personalize:${stack.region}:${stack.account}:${name}/*`;
@@ -207,12 +235,21 @@ export class PersonalizeTraining extends Construct {
         }),
       );
 
-    // Dataset group.
+    // Dataset group: a Domain dataset group when training.json names a domain.
     const groupArn = sfn.JsonPath.stringAt(`${plan}.datasetGroup.arn`);
-    const datasetGroup = createOrReuse(
+    const groupName = sfn.JsonPath.stringAt(`${plan}.datasetGroup.name`);
+    const datasetGroup = createOrReuseEither(
+      this,
+      'Domain dataset group?',
+      sfn.Condition.isPresent(`${plan}.datasetGroup.domain`),
+      personalizeCall(this, 'Create domain dataset group', {
+        action: 'createDatasetGroup',
+        parameters: { Name: groupName, Domain: sfn.JsonPath.stringAt(`${plan}.datasetGroup.domain`) },
+        iamResources: [type('dataset-group')],
+      }),
       personalizeCall(this, 'Create dataset group', {
         action: 'createDatasetGroup',
-        parameters: { Name: sfn.JsonPath.stringAt(`${plan}.datasetGroup.name`) },
+        parameters: { Name: groupName },
         iamResources: [type('dataset-group')],
       }),
       waitForActive(this, 'Dataset group', {
@@ -226,8 +263,72 @@ export class PersonalizeTraining extends Construct {
       }),
     );
 
+    // Import jobs (each run makes a new one).
+    const importJob = createOrReuse(
+      personalizeCall(this, 'Create import job', {
+        action: 'createDatasetImportJob',
+        parameters: {
+          JobName: sfn.JsonPath.stringAt('$.dataset.importJobName'),
+          DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
+          DataSource: { DataLocation: sfn.JsonPath.stringAt('$.dataset.dataLocation') },
+          RoleArn: this.personalizeRole.roleArn,
+          ImportMode: 'FULL',
+        },
+        iamResources: [type('dataset-import-job'), type('dataset')],
+      }),
+      waitForActive(this, 'Import job', {
+        name: 'import job',
+        action: 'describeDatasetImportJob',
+        parameters: { DatasetImportJobArn: sfn.JsonPath.stringAt('$.dataset.importJobArn') },
+        iamResources: [type('dataset-import-job')],
+        responseKey: 'DatasetImportJob',
+        statePath: '$.poll',
+        ...POLLS.importJob,
+      }),
+    );
+    // A dataset that exists on an older schema (training.json changed it) moves to the new one
+    // (UpdateDataset); Personalize's failure reason says why when the schemas are not compatible.
+    const schemaUpdate = personalizeCall(this, 'Update dataset schema', {
+      action: 'updateDataset',
+      parameters: {
+        DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
+        SchemaArn: sfn.JsonPath.stringAt('$.dataset.schemaArn'),
+      },
+      iamResources: [type('dataset'), type('schema')],
+    }).next(
+      waitForActive(this, 'Dataset update', {
+        name: 'dataset update',
+        action: 'describeDataset',
+        parameters: { DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn') },
+        iamResources: [type('dataset')],
+        responseKey: 'Dataset',
+        statePath: '$.poll',
+        failedStatus: 'UPDATE FAILED',
+        failureReasonField: 'latestDatasetUpdate.failureReason',
+        ...POLLS.quick,
+      }),
+    );
+    const onPlannedSchema = new sfn.Choice(this, 'Dataset on the planned schema?')
+      .when(
+        sfn.Condition.stringEqualsJsonPath('$.poll.last.resource.schemaArn', '$.dataset.schemaArn'),
+        importJob,
+      )
+      .otherwise(schemaUpdate.next(importJob));
+
     // Schemas, datasets and import jobs, one branch per dataset.
-    const importOne = createOrReuse(
+    const importOne = createOrReuseEither(
+      this,
+      'Domain schema?',
+      sfn.Condition.isPresent('$.dataset.domain'),
+      personalizeCall(this, 'Create domain schema', {
+        action: 'createSchema',
+        parameters: {
+          Name: sfn.JsonPath.stringAt('$.dataset.schemaName'),
+          Schema: sfn.JsonPath.stringAt('$.dataset.schema'),
+          Domain: sfn.JsonPath.stringAt('$.dataset.domain'),
+        },
+        iamResources: [type('schema')],
+      }),
       personalizeCall(this, 'Create schema', {
         action: 'createSchema',
         parameters: {
@@ -255,30 +356,7 @@ export class PersonalizeTraining extends Construct {
           responseKey: 'Dataset',
           statePath: '$.poll',
           ...POLLS.quick,
-        }).next(
-          createOrReuse(
-            personalizeCall(this, 'Create import job', {
-              action: 'createDatasetImportJob',
-              parameters: {
-                JobName: sfn.JsonPath.stringAt('$.dataset.importJobName'),
-                DatasetArn: sfn.JsonPath.stringAt('$.dataset.datasetArn'),
-                DataSource: { DataLocation: sfn.JsonPath.stringAt('$.dataset.dataLocation') },
-                RoleArn: this.personalizeRole.roleArn,
-                ImportMode: 'FULL',
-              },
-              iamResources: [type('dataset-import-job'), type('dataset')],
-            }),
-            waitForActive(this, 'Import job', {
-              name: 'import job',
-              action: 'describeDatasetImportJob',
-              parameters: { DatasetImportJobArn: sfn.JsonPath.stringAt('$.dataset.importJobArn') },
-              iamResources: [type('dataset-import-job')],
-              responseKey: 'DatasetImportJob',
-              statePath: '$.poll',
-              ...POLLS.importJob,
-            }),
-          ),
-        ),
+        }).next(onPlannedSchema),
       ),
     );
     const imports = new sfn.Map(this, 'Import each dataset', {
@@ -346,13 +424,22 @@ export class PersonalizeTraining extends Construct {
 
     const jobs = this.segmentJobs(eventBus, type);
 
+    const tracker = trackingIdParameterName
+      ? eventTrackerSteps(this, {
+          parameterName: trackingIdParameterName,
+          datasetGroupArn: groupArn,
+          trackerName: sfn.JsonPath.stringAt(`${plan}.eventTracker.name`),
+          type,
+          ...POLLS.quick,
+        })
+      : undefined;
     const trainBranch = sfn.Chain.start(datasetGroup)
-      .next(imports)
+      .next(tracker ? imports.next(tracker) : imports)
       .next(solution)
       .next(train)
       .next(trained)
       .next(metrics)
-      .next(jobs)
+      .next(recommendations ? jobs.next(campaignSteps(this, { ...recommendations, groupArn, type })) : jobs)
       .next(
         new sfn.Pass(this, 'Trained', {
           parameters: {
@@ -379,6 +466,9 @@ export class PersonalizeTraining extends Construct {
         metrics: sfn.JsonPath.objectAt('$.trained.result.metrics'),
         jobs: sfn.JsonPath.objectAt('$.trained.result.jobs'),
         skippedRows: sfn.JsonPath.numberAt('$.prepare.skippedRows'),
+        ...(recommendations
+          ? { recommendations: { campaignArn: recommendations.campaignArn, url: recommendations.url } }
+          : {}),
       }),
     );
     const failed = eventBus

@@ -33,6 +33,9 @@ describe('parseConfig', () => {
       customerProfilesCreateProfiles: false,
       customerProfilesWritesPerSecond: 50,
       customerProfilesWriterConcurrency: 2,
+      realtimeRecommendations: false,
+      recommendationsMinProvisionedTps: 1,
+      recommendationsFilterArn: undefined,
     });
   });
 
@@ -59,6 +62,22 @@ describe('parseConfig', () => {
     expect(() =>
       parseConfig({ customerProfilesWritesPerSecond: '3', customerProfilesWriterConcurrency: '4' }),
     ).toThrow(/customerProfilesWritesPerSecond" must be at least customerProfilesWriterConcurrency/);
+  });
+
+  it('reads the recommendations keys from -c flags and refuses a TPS of 0 or a filter that is not a filter ARN', () => {
+    const config = parseConfig({ realtimeRecommendations: 'true', recommendationsMinProvisionedTps: '3' });
+
+    expect(config.realtimeRecommendations).toBe(true);
+    expect(config.recommendationsMinProvisionedTps).toBe(3);
+    expect(() => parseConfig({ recommendationsMinProvisionedTps: '0' })).toThrow(
+      'Config key "recommendationsMinProvisionedTps" must be at least 1',
+    );
+    expect(() => parseConfig({ realtimeRecommendations: 'yes' })).toThrow(
+      'Config key "realtimeRecommendations" must be true or false',
+    );
+    expect(() => parseConfig({ recommendationsFilterArn: 'exclude-purchased' })).toThrow(
+      'Config key "recommendationsFilterArn" must be the ARN of a Personalize filter',
+    );
   });
 
   it('reads the real-time event type map as JSON from a -c flag, or as an object from cdk.json', () => {

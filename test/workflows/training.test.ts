@@ -34,6 +34,7 @@ const prepared = { ok: true, plan, skippedRows: 3 };
 const RESOURCES = {
   'Dataset group': 'DatasetGroup',
   Dataset: 'Dataset',
+  'Dataset update': 'Dataset',
   'Import job': 'DatasetImportJob',
   Solution: 'Solution',
   'Solution version': 'SolutionVersion',
@@ -53,7 +54,9 @@ function fakePersonalize(
       resource: Resource,
       request: any,
       polls: number,
-    ) => { status: string; failureReason?: string } | undefined;
+    ) => { status: string; failureReason?: string; [more: string]: unknown } | undefined;
+    /** The schema ARN a described dataset is on (default: the planned one). */
+    schemaOf?: (datasetArn: string, polls: number) => string | undefined;
   } = {},
 ) {
   const calls: Record<string, any[]> = {};
@@ -77,12 +80,24 @@ function fakePersonalize(
       const answer = options.status?.(resource, request, count) ?? {
         status: count >= 2 ? 'ACTIVE' : 'CREATE IN_PROGRESS',
       };
-      return { [RESOURCES[resource]]: answer };
+      // A dataset says which schema it is on: the planned one, unless the test says otherwise.
+      const schema =
+        RESOURCES[resource] === 'Dataset'
+          ? {
+              schemaArn:
+                options.schemaOf?.(request.DatasetArn, count) ??
+                plan.datasets.find((d) => d.datasetArn === request.DatasetArn)?.schemaArn,
+            }
+          : {};
+      return { [RESOURCES[resource]]: { ...schema, ...answer } };
     };
   const handlers: Record<string, Handler> = {
     'Pre-flight': async () => prepared,
     'Create dataset group': create('Create dataset group'),
+    'Create domain dataset group': create('Create domain dataset group'),
     'Create schema': create('Create schema'),
+    'Create domain schema': create('Create domain schema'),
+    'Update dataset schema': create('Update dataset schema', {}),
     'Create dataset': create('Create dataset'),
     'Create import job': create('Create import job'),
     'Create solution': create('Create solution'),
@@ -100,6 +115,10 @@ function fakePersonalize(
   return { handlers, calls };
 }
 
+/** The default app's training definition, synthesized once for the whole file. */
+let synthesized: Record<string, unknown> | undefined;
+const defaultDefinition = () => (synthesized ??= definitionOf(buildApp().template, 'TrainingWorkflow'));
+
 const PUBLISH = [
   'Publish pre-flight failed',
   'Publish training succeeded',
@@ -114,7 +133,7 @@ describe('training workflow, executed locally', () => {
   let waits: Record<string, number>;
 
   beforeAll(() => {
-    definition = definitionOf(buildApp().template, 'TrainingWorkflow');
+    definition = defaultDefinition();
     waits = Object.fromEntries(
       (Object.keys(RESOURCES) as Resource[]).map((r) => [`Wait for ${r.toLowerCase()} (${r})`, 0]),
     );
@@ -280,5 +299,390 @@ describe('training workflow, executed locally', () => {
         }),
       }),
     ]);
+  });
+});
+
+describe('training workflow with the real-time relay on, executed locally', () => {
+  const parameter = '/cdp-audiences/personalize/event-tracker/tracking-id';
+  const trackerArn = 'arn:aws:personalize:eu-west-1:111122223333:event-tracker/0a1b2c3d';
+  let definition: Record<string, unknown>;
+
+  beforeAll(() => {
+    definition = definitionOf(
+      buildApp({ segmentPartnerEventSource: 'aws.partner/segment.com/AbC123xyz' }).template,
+      'TrainingWorkflow',
+    );
+  });
+
+  /** The fake Personalize, plus an event tracker list (empty or not) and the SSM parameter. */
+  function withTracker(existing: { eventTrackerArn: string; name: string }[], polls = 2) {
+    const personalize = fakePersonalize();
+    const calls = personalize.calls;
+    const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+    let checks = 0;
+    Object.assign(personalize.handlers, {
+      'List event trackers': async (request: unknown) => {
+        record('List event trackers', request);
+        return { EventTrackers: existing };
+      },
+      'Create event tracker': async (request: unknown) => {
+        record('Create event tracker', request);
+        return { EventTrackerArn: trackerArn, TrackingId: 'tracking-new' };
+      },
+      'Describe event tracker (Event tracker)': async (request: { EventTrackerArn: string }) => {
+        record('Describe event tracker', request);
+        checks += 1;
+        return {
+          EventTracker: {
+            eventTrackerArn: request.EventTrackerArn,
+            trackingId: request.EventTrackerArn === trackerArn ? 'tracking-new' : 'tracking-old',
+            status: checks >= polls ? 'ACTIVE' : 'CREATE IN_PROGRESS',
+          },
+        };
+      },
+      'Save tracking ID': async (request: unknown) => {
+        record('Save tracking ID', request);
+        return { Version: 1 };
+      },
+    });
+    return personalize;
+  }
+
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        [...(Object.keys(RESOURCES) as Resource[]), 'Event tracker'].map((r) => [
+          `Wait for ${r.toLowerCase()} (${r})`,
+          0,
+        ]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
+
+  it('creates the dataset group’s event tracker, waits until it is ACTIVE and writes its tracking ID to SSM', async () => {
+    const personalize = withTracker([]);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['List event trackers']).toEqual([{ DatasetGroupArn: plan.datasetGroup.arn }]);
+    expect(personalize.calls['Create event tracker']).toEqual([
+      { Name: 'cdp-sample-tracker', DatasetGroupArn: plan.datasetGroup.arn },
+    ]);
+    expect(personalize.calls['Describe event tracker']).toHaveLength(2);
+    expect(personalize.calls['Save tracking ID']).toEqual([
+      expect.objectContaining({ Name: parameter, Value: 'tracking-new', Type: 'String', Overwrite: true }),
+    ]);
+  });
+
+  it('reuses the event tracker the dataset group already has and writes that tracking ID', async () => {
+    const old = 'arn:aws:personalize:eu-west-1:111122223333:event-tracker/99999999';
+    const personalize = withTracker([{ eventTrackerArn: old, name: 'cdp-sample-tracker' }], 1);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create event tracker']).toBeUndefined();
+    expect(personalize.calls['Describe event tracker']).toEqual([{ EventTrackerArn: old }]);
+    expect(personalize.calls['Save tracking ID']).toEqual([
+      expect.objectContaining({ Name: parameter, Value: 'tracking-old' }),
+    ]);
+  });
+
+  it('fails the run with Personalize.PollLimit when the tracker never becomes ACTIVE, and writes nothing', async () => {
+    const personalize = withTracker([], Number.POSITIVE_INFINITY);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls['Describe event tracker']).toHaveLength(POLLS.quick.maxPolls);
+    expect(personalize.calls['Save tracking ID']).toBeUndefined();
+    expect(personalize.calls['Create solution']).toBeUndefined();
+  });
+});
+
+describe('training workflow without the real-time relay', () => {
+  it('creates no event tracker and writes no SSM parameter', () => {
+    const states = JSON.stringify(defaultDefinition());
+
+    expect(states).not.toContain('createEventTracker');
+    expect(states).not.toContain('ssm:putParameter');
+  });
+});
+
+describe('training workflow on a changed schema or a domain, executed locally', () => {
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = defaultDefinition();
+  });
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        (Object.keys(RESOURCES) as Resource[]).map((r) => [`Wait for ${r.toLowerCase()} (${r})`, 0]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+  const items = plan.datasets.find((d) => d.datasetType === 'Items')!;
+  const oldSchema = 'arn:aws:personalize:eu-west-1:111122223333:schema/cdp-sample-items-0ld5c4e3';
+
+  it('reuses a dataset on the planned schema without updating it', async () => {
+    const personalize = fakePersonalize({ exists: ['Create schema', 'Create dataset'] });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Update dataset schema']).toBeUndefined();
+  });
+
+  it('moves an existing dataset on an older schema to the new versioned schema before importing', async () => {
+    const personalize = fakePersonalize({
+      exists: ['Create dataset'],
+      // The items dataset is found on the old schema.
+      schemaOf: (arn, polls) => (arn === items.datasetArn && polls <= 2 ? oldSchema : undefined),
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create schema']!.map((r) => r.Name)).toContain(items.schemaName);
+    expect(personalize.calls['Update dataset schema']).toEqual([
+      { DatasetArn: items.datasetArn, SchemaArn: items.schemaArn },
+    ]);
+    const itemsImport = personalize.calls['Create import job']!.find(
+      (r) => r.DatasetArn === items.datasetArn,
+    );
+    expect(itemsImport).toBeDefined();
+  });
+
+  it('fails the run with Personalize’s reason when the schema update ends UPDATE FAILED', async () => {
+    const reason = 'The new schema removes the required field GENRES';
+    const personalize = fakePersonalize({
+      exists: ['Create dataset'],
+      schemaOf: (arn) => (arn === items.datasetArn ? oldSchema : undefined),
+      status: (resource, request, polls) =>
+        resource === 'Dataset update'
+          ? { status: 'UPDATE FAILED', latestDatasetUpdate: { failureReason: reason } }
+          : resource === 'Dataset' && request.DatasetArn === items.datasetArn
+            ? { status: polls >= 1 ? 'ACTIVE' : 'CREATE IN_PROGRESS' }
+            : undefined,
+    });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    expect(personalize.calls['Create solution']).toBeUndefined();
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure).toEqual({ error: 'Personalize.CreateFailed', cause: reason });
+  });
+
+  it('creates a Domain dataset group and its schemas with the domain training.json names', async () => {
+    const domainConfig = parseTrainingConfig(
+      JSON.stringify({
+        ...JSON.parse(sampleTrainingJson()),
+        datasetGroup: { name: 'shop', domain: 'VIDEO_ON_DEMAND' },
+      }),
+    ).config;
+    const domainPlan = planTrainingRun(
+      domainConfig,
+      ['interactions', 'items'],
+      {
+        partition: 'aws',
+        region: 'eu-west-1',
+        account: '111122223333',
+        trustedBucket: 'trusted',
+        run: 'abcd1234',
+      },
+      'personalize/shop/abcd1234/',
+    );
+    const personalize = fakePersonalize({
+      schemaOf: (arn) => domainPlan.datasets.find((d) => d.datasetArn === arn)?.schemaArn,
+    });
+    personalize.handlers['Pre-flight'] = async () => ({ ok: true, plan: domainPlan, skippedRows: 0 });
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create domain dataset group']).toEqual([
+      { Name: 'shop', Domain: 'VIDEO_ON_DEMAND' },
+    ]);
+    expect(personalize.calls['Create dataset group']).toBeUndefined();
+    expect(personalize.calls['Create domain schema']!.map((r) => r.Domain)).toEqual([
+      'VIDEO_ON_DEMAND',
+      'VIDEO_ON_DEMAND',
+    ]);
+    expect(personalize.calls['Create schema']).toBeUndefined();
+  });
+
+  it('creates a custom dataset group, with no Domain, when training.json names none', async () => {
+    const personalize = fakePersonalize();
+
+    await run(personalize.handlers);
+
+    expect(personalize.calls['Create dataset group']).toEqual([{ Name: 'cdp-sample' }]);
+    expect(personalize.calls['Create schema']!.every((r) => !('Domain' in r))).toBe(true);
+  });
+});
+
+describe('training workflow with real-time recommendations on, executed locally', () => {
+  const campaign = 'arn:aws:personalize:eu-west-1:111122223333:campaign/cdp-recommendations';
+  const CAMPAIGN_RESOURCES = {
+    'Recommendation solution': 'Solution',
+    'Recommendation solution version': 'SolutionVersion',
+    Campaign: 'Campaign',
+    'Campaign update': 'Campaign',
+  } as const;
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = definitionOf(
+      buildApp({ realtimeRecommendations: 'true', recommendationsMinProvisionedTps: '3' }).template,
+      'TrainingWorkflow',
+    );
+  });
+
+  /** The fake Personalize plus the recommendation solution and the campaign (new, or existing). */
+  function withCampaign(campaignExists: boolean, updateStatus = 'ACTIVE') {
+    const personalize = fakePersonalize({ exists: campaignExists ? ['Create campaign'] : [] });
+    const calls = personalize.calls;
+    const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+    Object.assign(personalize.handlers, {
+      'Create recommendation solution': async (request: unknown) => {
+        record('Create recommendation solution', request);
+        return {};
+      },
+      'Create recommendation solution version': async (request: unknown) => {
+        record('Create recommendation solution version', request);
+        return {
+          SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        };
+      },
+      'Create campaign': async (request: unknown) => {
+        record('Create campaign', request);
+        if (campaignExists) throw new NamedError('Personalize.ResourceAlreadyExistsException', 'exists');
+        return { CampaignArn: campaign };
+      },
+      'Update campaign': async (request: unknown) => {
+        record('Update campaign', request);
+        return { CampaignArn: campaign };
+      },
+      ...Object.fromEntries(
+        (Object.keys(CAMPAIGN_RESOURCES) as (keyof typeof CAMPAIGN_RESOURCES)[]).map((resource) => [
+          `Describe ${resource.toLowerCase()} (${resource})`,
+          async (request: unknown) => {
+            record(`Describe ${resource.toLowerCase()}`, request);
+            return {
+              [CAMPAIGN_RESOURCES[resource]]:
+                resource === 'Campaign update'
+                  ? {
+                      status: 'ACTIVE',
+                      latestCampaignUpdate: { status: updateStatus, failureReason: 'Not enough data' },
+                    }
+                  : { status: 'ACTIVE' },
+            };
+          },
+        ]),
+      ),
+    });
+    return personalize;
+  }
+
+  const run = (handlers: Record<string, Handler>) =>
+    runLocally(definition, input, {
+      handlers,
+      publishStates: PUBLISH,
+      waitTimeOverrides: Object.fromEntries(
+        [...Object.keys(RESOURCES), ...Object.keys(CAMPAIGN_RESOURCES)].map((r) => [
+          `Wait for ${r.toLowerCase()} (${r})`,
+          0,
+        ]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
+
+  it('trains aws-user-personalization-v2 on the same group and creates the campaign with the configured TPS', async () => {
+    const personalize = withCampaign(false);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Create recommendation solution']).toEqual([
+      {
+        Name: 'cdp-sample-recs',
+        DatasetGroupArn: plan.datasetGroup.arn,
+        RecipeArn: 'arn:aws:personalize:::recipe/aws-user-personalization-v2',
+      },
+    ]);
+    expect(personalize.calls['Create campaign']).toEqual([
+      {
+        Name: 'cdp-recommendations',
+        SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        MinProvisionedTPS: 3,
+      },
+    ]);
+    expect(personalize.calls['Update campaign']).toBeUndefined();
+    expect(personalize.calls['Describe campaign']).toEqual([{ CampaignArn: campaign }]);
+    const success = execution.published.find((e) => e.detailType === 'Training Workflow Succeeded')!;
+    expect(success.detail.recommendations.campaignArn).toBe(campaign);
+    const email = formatEmail({
+      detailType: 'Training Workflow Succeeded',
+      detail: {
+        ...success.detail,
+        recommendations: { campaignArn: campaign, url: 'https://abc.lambda-url.eu-west-1.on.aws/' },
+      },
+      time: '2026-12-02T14:00:00Z',
+      region: 'eu-west-1',
+    });
+    expect(email.body).toContain(
+      `campaign ${campaign} now serves the new version at https://abc.lambda-url.eu-west-1.on.aws/recommendations?userId=…&n=…`,
+    );
+  });
+
+  it('updates the existing campaign to the new solution version instead of failing on "already exists"', async () => {
+    const personalize = withCampaign(true);
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('succeeded');
+    expect(personalize.calls['Update campaign']).toEqual([
+      {
+        CampaignArn: campaign,
+        SolutionVersionArn: 'arn:aws:personalize:eu-west-1:111122223333:solution/cdp-sample-recs/v1',
+        MinProvisionedTPS: 3,
+      },
+    ]);
+    expect(personalize.calls['Describe campaign update']).toHaveLength(1);
+  });
+
+  it('fails the run with the update’s reason when the campaign update fails', async () => {
+    const personalize = withCampaign(true, 'CREATE FAILED');
+
+    const execution = await run(personalize.handlers);
+
+    expect(execution.outcome).toBe('failed: TrainingFailed');
+    const failed = execution.published.find((e) => e.detailType === 'Training Workflow Failed');
+    expect(failed?.detail.failure).toEqual({ error: 'Personalize.CreateFailed', cause: 'Not enough data' });
   });
 });

@@ -241,6 +241,8 @@ export const trainingWorkflowSucceeded = {
     ),
     /** Bad rows left out of the import (below the threshold). */
     skippedRows: count.default(0),
+    /** With real-time recommendations on: the campaign deployed and the URL serving it. */
+    recommendations: z.object({ campaignArn: z.string(), url: z.string() }).optional(),
   }),
 } as const;
 

@@ -226,6 +226,8 @@ function trainingWorkflowSucceeded(d: DetailOf<typeof EVENTS.trainingWorkflowSuc
         (job) => `  ${job.jobName}: ${job.status}${job.failureReason ? ` (${job.failureReason})` : ''}`,
       ),
       d.skippedRows > 0 && `\n${plural(d.skippedRows, 'bad row')} were left out of the import.`,
+      d.recommendations &&
+        `\nReal-time recommendations: campaign ${d.recommendations.campaignArn} now serves the new version at ${d.recommendations.url}recommendations?userId=…&n=… (IAM-signed requests only).`,
       '',
       failed.length === 0
         ? 'The audiences are built from each job next; you get an email when they have landed.'

@@ -16,6 +16,8 @@ export interface RunTarget {
 
 export interface DatasetPlan {
   readonly datasetType: 'Interactions' | 'Items' | 'Users';
+  /** The dataset group's domain: a domain group's schemas are created with it. */
+  readonly domain?: string;
   readonly schemaName: string;
   readonly schemaArn: string;
   /** The Avro schema, as CreateSchema takes it. */
@@ -55,6 +57,14 @@ export interface TrainingPlan {
   };
   readonly jobs: readonly JobPlan[];
   readonly recipe: TrainingConfig['recipe'];
+  /** The dataset group's event tracker (real-time relay): created when the group has none. */
+  readonly eventTracker: { readonly name: string };
+  /** The USER_PERSONALIZATION solution behind the recommendations campaign (when that is on). */
+  readonly recommendations: {
+    readonly solutionName: string;
+    readonly solutionArn: string;
+    readonly recipeArn: string;
+  };
 }
 
 /** Batch segment job input, one folder per job; batch segment output. The data lake lets Personalize reach exactly these. */
@@ -62,6 +72,9 @@ export const SEGMENT_QUERIES_PREFIX = 'segment-queries/';
 export const SEGMENT_OUTPUT_PREFIX = 'segments/';
 /** The validated copies Personalize imports: `personalize/<group>/<run>/<dataset>.csv`. */
 export const PERSONALIZE_IMPORT_PREFIX = 'personalize/';
+
+/** The real-time recommendations recipe (USER_PERSONALIZATION). */
+export const RECOMMENDATIONS_RECIPE = 'aws-user-personalization-v2';
 
 const DATASET_TYPE = { interactions: 'Interactions', items: 'Items', users: 'Users' } as const;
 
@@ -113,11 +126,14 @@ export function planTrainingRun(
     },
     datasets: datasets.map((dataset) => {
       const schema = avroSchema(dataset, config.schemas[dataset].fields);
-      const schemaName = `${group}-${dataset}-${hash8(schema)}`;
+      // A domain schema is another schema: the domain joins the hash (a custom one keeps its old name).
+      const domain = config.datasetGroup.domain;
+      const schemaName = `${group}-${dataset}-${hash8(domain ? [domain, schema] : schema)}`;
       const importJobName = `${group}-${dataset}-${target.run}`;
       const datasetType = DATASET_TYPE[dataset];
       return {
         datasetType,
+        ...(domain ? { domain } : {}),
         schemaName,
         schemaArn: arn(`schema/${schemaName}`),
         schema,
@@ -134,6 +150,12 @@ export function planTrainingRun(
       recipeArn,
       performAutoTraining: config.solution.performAutoTraining,
       performHPO: config.solution.performHPO,
+    },
+    eventTracker: { name: `${group}-tracker` },
+    recommendations: {
+      solutionName: `${group}-recs`,
+      solutionArn: arn(`solution/${group}-recs`),
+      recipeArn: `arn:${target.partition}:personalize:::recipe/${RECOMMENDATIONS_RECIPE}`,
     },
     jobs: splitJobs(config, target.run).map((part) => {
       const inputKey = `${SEGMENT_QUERIES_PREFIX}${part.jobName}/queries.json`;

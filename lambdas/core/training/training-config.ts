@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserFacingError } from '../errors';
+import { DOMAINS, domainSchemaIssues } from './domain-rules';
 import { fromRetiredSolutionLayout, isRetiredSolutionLayout } from './retired-solution-layout';
 
 /**
@@ -178,8 +179,9 @@ export const trainingConfigSchema = z
         {
           name: resourceName('dataset group name', 40),
           domain: z
-            .enum(['ECOMMERCE', 'VIDEO_ON_DEMAND'], {
-              error: 'must be ECOMMERCE or VIDEO_ON_DEMAND, or left out',
+            .enum(DOMAINS, {
+              error:
+                'must be ECOMMERCE or VIDEO_ON_DEMAND (a Domain dataset group), or left out (a custom dataset group)',
             })
             .optional(),
         },
@@ -224,6 +226,11 @@ export const trainingConfigSchema = z
     },
   )
   .superRefine((config, context) => {
+    if (config.datasetGroup.domain) {
+      for (const issue of domainSchemaIssues(config.datasetGroup.domain, config.schemas)) {
+        context.addIssue({ code: 'custom', ...issue });
+      }
+    }
     const wanted = config.recipe === 'aws-item-affinity' ? 'itemId' : 'itemAttributes';
     const names = new Set<string>();
     config.batchSegmentJobs.forEach((job, jobIndex) => {

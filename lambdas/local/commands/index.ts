@@ -10,6 +10,7 @@ import { registerScore } from './score';
 import { registerSegment } from './segment';
 import { registerSegmentSink } from './segment-sink';
 import { registerToPinpoint } from './to-pinpoint';
+import { registerTrain } from './train';
 
 /** A CLI sub-command: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -27,4 +28,5 @@ export const commands: RegisterCommand[] = [
   registerSegment,
   registerScore,
   registerRelay,
+  registerTrain,
 ];

@@ -84,6 +84,26 @@ describe('the plan of a run', () => {
     expect(first).toMatch(/^cdp-sample-items-[0-9a-f]{8}$/);
   });
 
+  it('gives a domain group’s schemas names of their own, and keeps the custom group’s names as they were', () => {
+    const custom = planTrainingRun(
+      configWith((c) => c),
+      ['items'],
+      target,
+      'p/',
+    ).datasets[0]!;
+    const domain = planTrainingRun(
+      configWith((c) => ({ ...c, datasetGroup: { name: 'cdp-sample', domain: 'VIDEO_ON_DEMAND' } })),
+      ['items'],
+      target,
+      'p/',
+    ).datasets[0]!;
+
+    expect(domain.domain).toBe('VIDEO_ON_DEMAND');
+    expect(custom.domain).toBeUndefined();
+    expect(domain.schemaName).not.toBe(custom.schemaName);
+    expect(domain.schema).toBe(custom.schema);
+  });
+
   it('keeps every Personalize name within 63 characters for the longest names training.json allows', () => {
     const long = 'g'.repeat(40);
     const config = configWith((c) => ({
@@ -102,6 +122,7 @@ describe('the plan of a run', () => {
 
     const names = [
       plan.solution.name,
+      plan.eventTracker.name,
       ...plan.datasets.flatMap((d) => [d.schemaName, d.importJobName]),
       ...plan.jobs.map((j) => j.jobName),
     ];

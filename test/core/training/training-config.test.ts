@@ -240,4 +240,68 @@ describe('training.json', () => {
 
     expect(issuesOf(retired)['batchSegmentJobs[0].queries']).toBe('must be a list of queries');
   });
+
+  it('accepts the sample’s columns in a VIDEO_ON_DEMAND dataset group: GENRES, CREATION_TIMESTAMP, EVENT_TYPE are there', () => {
+    const { config } = parseTrainingConfig(
+      JSON.stringify({ ...minimal(), datasetGroup: { name: 'shop', domain: 'VIDEO_ON_DEMAND' } }),
+    );
+
+    expect(config.datasetGroup.domain).toBe('VIDEO_ON_DEMAND');
+  });
+
+  it('refuses an ECOMMERCE dataset group whose items schema lacks CATEGORY_L1, naming the field to add', () => {
+    const issues = issuesOf({ ...minimal(), datasetGroup: { name: 'shop', domain: 'ECOMMERCE' } });
+
+    expect(issues['schemas.items.fields']).toBe(
+      'the ECOMMERCE domain needs a CATEGORY_L1 field in the items schema; add {"name": "CATEGORY_L1", "type": "string", "categorical": true}, or leave datasetGroup.domain out for a custom dataset group',
+    );
+  });
+
+  it('refuses a domain’s required field with the wrong type, at the field’s path', () => {
+    const issues = issuesOf({
+      ...minimal(),
+      datasetGroup: { name: 'shop', domain: 'VIDEO_ON_DEMAND' },
+      schemas: {
+        items: {
+          fields: [
+            { name: 'ITEM_ID', type: 'string' },
+            { name: 'GENRES', type: 'string' },
+            { name: 'CREATION_TIMESTAMP', type: 'long' },
+          ],
+        },
+      },
+    });
+
+    expect(issues['schemas.items.fields[1]']).toMatch(
+      /^the VIDEO_ON_DEMAND domain takes GENRES as \{"name": "GENRES", "type": "string", "categorical": true\}/,
+    );
+  });
+
+  it('refuses a domain interactions schema without EVENT_TYPE and a users schema with no metadata field', () => {
+    const issues = issuesOf({
+      ...minimal(),
+      datasetGroup: { name: 'shop', domain: 'ECOMMERCE' },
+      schemas: {
+        interactions: {
+          fields: [
+            { name: 'USER_ID', type: 'string' },
+            { name: 'ITEM_ID', type: 'string' },
+            { name: 'TIMESTAMP', type: 'long' },
+          ],
+        },
+        users: { fields: [{ name: 'USER_ID', type: 'string' }] },
+      },
+    });
+
+    expect(issues['schemas.interactions.fields']).toContain('needs a EVENT_TYPE field');
+    expect(issues['schemas.users.fields']).toContain('needs a metadata field in the users schema');
+  });
+
+  it('refuses a domain Personalize does not have, naming the two it has', () => {
+    const issues = issuesOf({ ...minimal(), datasetGroup: { name: 'shop', domain: 'RETAIL' } });
+
+    expect(issues['datasetGroup.domain']).toBe(
+      'must be ECOMMERCE or VIDEO_ON_DEMAND (a Domain dataset group), or left out (a custom dataset group)',
+    );
+  });
 });

@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../synth';
+import { STACK_OUTPUTS } from '../../../lambdas/core/training/stack-outputs';
+import { buildApp, unacknowledgedNagFindings } from '../synth';
 
 type Statement = {
   Effect: string;
@@ -12,13 +14,13 @@ type Statement = {
 
 let built: ReturnType<typeof buildApp>;
 /** Every statement of the policies attached to a role whose logical ID starts with `rolePrefix`. */
-function statementsOf(rolePrefix: string): Statement[] {
-  const policies = built.template.findResources('AWS::IAM::Policy');
+function statementsOf(rolePrefix: string, app = built): Statement[] {
+  const policies = app.template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
     .filter((policy) =>
       (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
     )
-    .flatMap((policy) => built.stack.resolve(policy.Properties.PolicyDocument.Statement) as Statement[]);
+    .flatMap((policy) => app.stack.resolve(policy.Properties.PolicyDocument.Statement) as Statement[]);
 }
 const actions = (s: Statement) => [s.Action].flat();
 const resources = (s: Statement) =>
@@ -93,6 +95,15 @@ describe('PersonalizeTraining', () => {
     expect(JSON.stringify(read!.Condition)).toContain('aws:SourceArn');
   });
 
+  it('exports the landing bucket and the training workflow as the stack outputs cdp train reads', () => {
+    built.template.hasOutput(STACK_OUTPUTS.landingBucket, {
+      Value: { Ref: Match.stringLikeRegexp('^DataLakeLanding') },
+    });
+    built.template.hasOutput(STACK_OUTPUTS.trainingStateMachine, {
+      Value: { Ref: Match.stringLikeRegexp('^TrainingWorkflow') },
+    });
+  });
+
   it('starts only on training.json under personalize/<group>/ in the landing bucket', () => {
     const rules = built.template.findResources('AWS::Events::Rule', {
       Properties: { EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] } },
@@ -106,5 +117,42 @@ describe('PersonalizeTraining', () => {
     expect(Stack.of(built.stack).resolve(training[0]![1].Properties.EventPattern.detail.bucket.name)).toEqual(
       [{ Ref: expect.stringMatching(/^DataLakeLanding/) }],
     );
+  });
+});
+
+describe('PersonalizeTraining with the real-time relay on', () => {
+  let withRelay: ReturnType<typeof buildApp>;
+  beforeAll(() => {
+    withRelay = buildApp({ segmentPartnerEventSource: 'aws.partner/segment.com/AbC123xyz' });
+  });
+
+  it('lets the state machine write only the tracking ID parameter, and manage event trackers by ARN type', () => {
+    const statements = statementsOf('TrainingWorkflowRole', withRelay);
+    const ssm = statements.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+    const trackers = statements.filter((s) => actions(s).some((a) => a.includes('EventTracker')));
+
+    expect(ssm.flatMap(actions)).toEqual(['ssm:PutParameter']);
+    expect(ssm.flatMap(resources)).toEqual([
+      'arn:aws:ssm:eu-west-1:111122223333:parameter/cdp-audiences/personalize/event-tracker/tracking-id',
+    ]);
+    expect(trackers.flatMap(actions).sort()).toEqual([
+      'personalize:CreateEventTracker',
+      'personalize:DescribeEventTracker',
+      'personalize:ListEventTrackers',
+    ]);
+    expect(trackers.flatMap(resources).join(' ')).toContain(':event-tracker/*');
+    expect(trackers.flatMap(resources)).not.toContain('*');
+  });
+
+  it('grants no SSM or event tracker action when the relay is off', () => {
+    const statements = statementsOf('TrainingWorkflowRole');
+
+    expect(
+      statements.flatMap(actions).filter((a) => a.startsWith('ssm:') || a.includes('EventTracker')),
+    ).toEqual([]);
+  });
+
+  it('finds no unacknowledged cdk-nag violation', () => {
+    expect(unacknowledgedNagFindings(withRelay.app)).toEqual([]);
   });
 });
