@@ -8,6 +8,7 @@ import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
+import { PropensityScoring } from './constructs/propensity-scoring';
 import { RealtimeRelay } from './constructs/realtime-relay';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
@@ -31,6 +32,8 @@ export class CdpAudiencesStack extends Stack {
   readonly segmentSync: SegmentSync;
   /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
   readonly realtimeRelay?: RealtimeRelay;
+  /** Churn and repurchase scores on SageMaker; only with `propensity=true`. */
+  readonly propensity?: PropensityScoring;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -111,6 +114,23 @@ export class CdpAudiencesStack extends Stack {
         itemIdPath: config.realtimeItemIdPath,
         reservedConcurrency: config.realtimeReservedConcurrency,
         notifications: this.notifications,
+        removalPolicy,
+      });
+    }
+    if (config.propensity) {
+      this.propensity = new PropensityScoring(this, 'Propensity', {
+        dataLake: this.dataLake,
+        eventBus: this.eventBus,
+        notifications: this.notifications,
+        catalog: this.catalog,
+        namePrefix: config.namePrefix,
+        churnDays: config.propensityChurnDays,
+        repurchaseDays: config.propensityRepurchaseDays,
+        aucFloor: config.propensityAucFloor,
+        winbackTopPercent: config.propensityWinbackPercent,
+        instanceType: config.propensityInstanceType,
+        schedule: config.propensitySchedule === 'off' ? undefined : config.propensitySchedule,
+        startOnIngest: config.propensityOnIngest,
         removalPolicy,
       });
     }

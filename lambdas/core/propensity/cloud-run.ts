@@ -1,5 +1,10 @@
 import { UserFacingError } from '../errors';
-import { type AthenaExport, athenaExport, PROPENSITY_MODELS, type PropensityModelName } from './athena-export';
+import {
+  type AthenaExport,
+  athenaExport,
+  PROPENSITY_MODELS,
+  type PropensityModelName,
+} from './athena-export';
 
 /**
  * The names and places of one cloud scoring run, decided once at its start so that every step

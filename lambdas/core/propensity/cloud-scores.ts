@@ -148,7 +148,7 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
         windows: { churnDays: request.churnDays, repurchaseDays: request.repurchaseDays },
         engine: 'Amazon Athena (features) and the SageMaker built-in XGBoost (training, batch transform)',
         importanceMethod:
-          'not computed in the cloud yet: the planned measure is total gain per feature read from the model artifact (xgboost-model in model.tar.gz), the same measure the local model reports, because it costs no extra job; SageMaker Clarify (SHAP) would explain individual scores but runs a processing job per model. Run `cdp score` for the local model\'s importance.',
+          "not computed in the cloud yet: the planned measure is total gain per feature read from the model artifact (xgboost-model in model.tar.gz), the same measure the local model reports, because it costs no extra job; SageMaker Clarify (SHAP) would explain individual scores but runs a processing job per model. Run `cdp score` for the local model's importance.",
         validation: `${VALIDATION_PERCENT}% of profiles, chosen by a hash of their ID, held out of training; measured at the latest training cutoff by a batch transform of the validation CSV`,
         models,
       },
@@ -173,6 +173,9 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
   const jobName = `propensity-${request.run}`;
   const prefix = `${WINBACK_SEGMENTS_PREFIX}${jobName}/`;
   const key = `${prefix}winback.json.out`;
-  await store.put(key, winbackSegmentLine(candidates, request.winbackTopPercent ?? DEFAULT_WINBACK_TOP_PERCENT));
+  await store.put(
+    key,
+    winbackSegmentLine(candidates, request.winbackTopPercent ?? DEFAULT_WINBACK_TOP_PERCENT),
+  );
   return { run: request.run, customersScored, scores, report, winback: { jobName, prefix, key } };
 }
