@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { logger } from '../adapters/logger';
 import { publishEnv } from '../adapters/propensity-env';
 import { S3ObjectStore } from '../adapters/s3-object-store';
-import { type DetailOf, EVENTS } from '../core/events/catalog';
 import { PROPENSITY_MODELS } from '../core/propensity/athena-export';
-import { publishScores } from '../core/propensity/cloud-scores';
+import { publishedEvents, type PublishedEvents, publishScores } from '../core/propensity/cloud-scores';
 
 const s3 = new S3Client({});
 
@@ -17,16 +16,11 @@ const keyOf = (bucket: string) =>
     return z.NEVER;
   });
 
-export interface PublishOutput {
-  readonly scoresReady: DetailOf<typeof EVENTS.propensityScoresReady>;
-  readonly winback: DetailOf<typeof EVENTS.batchSegmentJobStateChange>;
-}
-
 /**
  * Writes `scores/<run>/churn.csv`, `repurchase.csv` and `report.json` from the batch transform
  * outputs, and the win-back audience's `.out` line; returns the two events the workflow publishes.
  */
-export async function handler(event: unknown): Promise<PublishOutput> {
+export async function handler(event: unknown): Promise<PublishedEvents> {
   const env = publishEnv.parse(process.env);
   const bucket = env.TRUSTED_BUCKET;
   const model = z.object({
@@ -70,19 +64,5 @@ export async function handler(event: unknown): Promise<PublishOutput> {
     })),
   });
   logger.info('propensity scores published', { run: plan.run, customersScored: result.customersScored });
-  return {
-    scoresReady: EVENTS.propensityScoresReady.schema.parse({
-      run: plan.run,
-      scoredAt: new Date().toISOString(),
-      scores: result.scores.map((s) => ({ model: s.model, location: { bucket, key: s.key } })),
-    }),
-    // The win-back audience takes the Personalize audiences' path: the activation workflow starts
-    // on this event and builds it with the same hold-out, destination and email.
-    winback: EVENTS.batchSegmentJobStateChange.schema.parse({
-      jobName: result.winback.jobName,
-      jobArn: request.executionArn,
-      status: 'ACTIVE',
-      output: { bucket, key: result.winback.prefix },
-    }),
-  };
+  return publishedEvents(bucket, result, request.executionArn, new Date());
 }

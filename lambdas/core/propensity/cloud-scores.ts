@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { UserFacingError } from '../errors';
+import { type DetailOf, EVENTS } from '../events/catalog';
 import type { ObjectStore } from '../ports/object-store';
 import { type PropensityModelName, SCORING_PURCHASES_EVER_COLUMN, VALIDATION_PERCENT } from './athena-export';
 import { decileTable, rocAuc } from './metrics';
@@ -178,4 +179,35 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
     winbackSegmentLine(candidates, request.winbackTopPercent ?? DEFAULT_WINBACK_TOP_PERCENT),
   );
   return { run: request.run, customersScored, scores, report, winback: { jobName, prefix, key } };
+}
+
+export interface PublishedEvents {
+  readonly scoresReady: DetailOf<typeof EVENTS.propensityScoresReady>;
+  readonly winback: DetailOf<typeof EVENTS.batchSegmentJobStateChange>;
+}
+
+/**
+ * The two events of a published run: `Propensity Scores Ready` (the Segment sync starts on it) and,
+ * for the win-back audience, the `Batch Segment Job State Change` the activation workflow starts on,
+ * so it is built, held out, delivered and emailed exactly as a Personalize audience is.
+ */
+export function publishedEvents(
+  bucket: string,
+  result: PublishResult,
+  executionArn: string,
+  scoredAt: Date,
+): PublishedEvents {
+  return {
+    scoresReady: EVENTS.propensityScoresReady.schema.parse({
+      run: result.run,
+      scoredAt: scoredAt.toISOString(),
+      scores: result.scores.map((s) => ({ model: s.model, location: { bucket, key: s.key } })),
+    }),
+    winback: EVENTS.batchSegmentJobStateChange.schema.parse({
+      jobName: result.winback.jobName,
+      jobArn: executionArn,
+      status: 'ACTIVE',
+      output: { bucket, key: result.winback.prefix },
+    }),
+  };
 }
