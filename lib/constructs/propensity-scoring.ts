@@ -28,6 +28,21 @@ export const PURCHASE_DATASETS = ['web/orders', 'store/sales'] as const;
 /** Athena query results (the CTAS statements' own, small) in the trusted bucket. */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/propensity/';
 
+/**
+ * An S3 location read from the state at run time. The CDK's `S3Location.fromJsonExpression` grants
+ * the SageMaker role s3:GetObject/PutObject on every bucket (`*`); this one grants nothing, and the
+ * construct grants the role `propensity/` of the trusted bucket instead.
+ */
+class RuntimeS3Location extends tasks.S3Location {
+  constructor(private readonly path: string) {
+    super();
+  }
+  bind(): tasks.S3LocationConfig {
+    return { uri: sfn.JsonPath.stringAt(this.path) };
+  }
+}
+const runtimeS3Location = (path: string) => new RuntimeS3Location(path);
+
 /** Props of the propensity scoring. */
 export interface PropensityScoringProps {
   readonly dataLake: DataLake;
@@ -243,6 +258,8 @@ export class PropensityScoring extends Construct {
     const trainingTask = (model: PropensityModelName) =>
       new tasks.SageMakerCreateTrainingJob(this, `Train ${model}`, {
         trainingJobName: sfn.JsonPath.stringAt(`$.plan.${model}.trainingJobName`),
+        // .sync: the state ends when the job does, with DescribeTrainingJob as its result.
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
         role: this.sageMakerRole,
         algorithmSpecification: { trainingImage: image, trainingInputMode: tasks.InputMode.FILE },
         hyperparameters: {
@@ -261,12 +278,12 @@ export class PropensityScoring extends Construct {
           dataSource: {
             s3DataSource: {
               s3DataType: tasks.S3DataType.S3_PREFIX,
-              s3Location: tasks.S3Location.fromJsonExpression(`$.plan.${model}.${channel}`),
+              s3Location: runtimeS3Location(`$.plan.${model}.${channel}`),
             },
           },
         })),
         outputDataConfig: {
-          s3OutputLocation: tasks.S3Location.fromJsonExpression(`$.plan.${model}.modelOutput`),
+          s3OutputLocation: runtimeS3Location(`$.plan.${model}.modelOutput`),
           encryptionKey: key,
         },
         resourceConfig: {
@@ -307,7 +324,7 @@ export class PropensityScoring extends Construct {
         primaryContainer: new tasks.ContainerDefinition({
           image,
           mode: tasks.Mode.SINGLE_MODEL,
-          modelS3Location: tasks.S3Location.fromJsonExpression(`$.trained[${index}].modelArtifacts`),
+          modelS3Location: runtimeS3Location(`$.trained[${index}].modelArtifacts`),
         }),
         resultPath: sfn.JsonPath.DISCARD,
       });

@@ -1,3 +1,4 @@
+import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { readObject } from '../../lambdas/core/ports/object-store';
@@ -150,6 +151,16 @@ describe('propensity workflow, executed locally', () => {
       waitTimeOverrides: { 'Wait for the window to close': 0 },
       context: { Execution: { Id: EXECUTION, StartTime: STARTED } },
     });
+
+  it('passes asl-validator with its paths checked', () => {
+    expect(
+      () =>
+        new StateMachine(
+          definition as never,
+          { validationOptions: { checkPaths: true, checkArn: false } } as never,
+        ),
+    ).not.toThrow();
+  });
 
   it('scores both models, writes scores/<run>/, and publishes Scores Ready and the win-back audience', async () => {
     const trusted = new MemoryObjectStore();
