@@ -1,4 +1,14 @@
-import { ArnFormat, Duration, type RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Aws,
+  CfnMapping,
+  Duration,
+  type RemovalPolicy,
+  Size,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -18,7 +28,7 @@ import { catchEvery, CdpWorkflow } from './cdp-workflow';
 import type { DataLake } from './data-lake';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
-import { xgboostImage } from './propensity-images';
+import { XGBOOST_ACCOUNTS, XGBOOST_VERSION, xgboostImage } from './propensity-images';
 import type { TrustedCatalog } from './trusted-catalog';
 
 /** Every purchase `Dataset Ingested` within this many minutes starts one run, at the window's end. */
@@ -89,7 +99,17 @@ export class PropensityScoring extends Construct {
     const stack = Stack.of(this);
     const trusted = dataLake.trusted;
     const key = dataLake.key;
-    this.image = xgboostImage(stack.region);
+    // A region-agnostic stack (no env region) picks the account from the same table at deploy time.
+    this.image = Token.isUnresolved(stack.region)
+      ? `${new CfnMapping(this, 'XgboostAccounts', {
+          mapping: Object.fromEntries(
+            Object.entries(XGBOOST_ACCOUNTS).map(([r, account]) => [r, { account }]),
+          ),
+        }).findInMap(
+          Aws.REGION,
+          'account',
+        )}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/sagemaker-xgboost:${XGBOOST_VERSION}`
+      : xgboostImage(stack.region);
     const namePrefix = sageMakerNamePrefix(props.namePrefix);
     const trustedDatabase = props.catalog.database.ref;
     const workDatabaseName = `${props.namePrefix.replace(/-/g, '_')}_propensity`;

@@ -1,4 +1,8 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CdpAudiencesStack } from '../../../lib/cdp-audiences-stack';
+import { parseConfig } from '../../../lib/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { xgboostImage } from '../../../lib/constructs/propensity-images';
 import { definitionOf } from '../../workflows/definition';
@@ -22,6 +26,19 @@ describe('the XGBoost image by region', () => {
     expect(xgboostImage('cn-north-1')).toBe(
       '450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1',
     );
+  });
+
+  it('looks the account up from the same table at deploy time in a region-agnostic stack', () => {
+    const flags = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')).context;
+    const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
+    const stack = new CdpAudiencesStack(app, 'agnostic', {
+      config: parseConfig({ email: 'ops@example.com', propensity: 'true' }),
+    });
+
+    const mappings = Template.fromStack(stack).findMappings('*');
+    const table = Object.values(mappings).find((m) => m['eu-west-1']?.account);
+    expect(table?.['eu-west-1']).toEqual({ account: '141502667606' });
+    expect(table?.['us-east-1']).toEqual({ account: '683313688378' });
   });
 
   it('refuses a region it has no image for, naming the fix', () => {
