@@ -11,6 +11,7 @@ import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
 import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
 import { Recommendations } from './constructs/recommendations';
+import { PropensityScoring } from './constructs/propensity-scoring';
 import { SegmentSync } from './constructs/segment-sync';
 import { TrustedCatalog } from './constructs/trusted-catalog';
 
@@ -35,6 +36,8 @@ export class CdpAudiencesStack extends Stack {
   readonly realtimeRelay?: RealtimeRelay;
   /** The IAM-auth recommendations URL; only with `realtimeRecommendations=true`. */
   readonly recommendations?: Recommendations;
+  /** Churn and repurchase scores on SageMaker; only with `propensity=true`. */
+  readonly propensity?: PropensityScoring;
 
   constructor(scope: Construct, id: string, props: CdpAudiencesStackProps) {
     super(scope, id, props);
@@ -155,5 +158,22 @@ export class CdpAudiencesStack extends Stack {
       value: this.training.stateMachine.stateMachineArn,
       description: 'The Personalize training workflow',
     });
+    if (config.propensity) {
+      this.propensity = new PropensityScoring(this, 'Propensity', {
+        dataLake: this.dataLake,
+        eventBus: this.eventBus,
+        notifications: this.notifications,
+        catalog: this.catalog,
+        namePrefix: config.namePrefix,
+        churnDays: config.propensityChurnDays,
+        repurchaseDays: config.propensityRepurchaseDays,
+        aucFloor: config.propensityAucFloor,
+        winbackTopPercent: config.propensityWinbackPercent,
+        instanceType: config.propensityInstanceType,
+        schedule: config.propensitySchedule === 'off' ? undefined : config.propensitySchedule,
+        startOnIngest: config.propensityOnIngest,
+        removalPolicy,
+      });
+    }
   }
 }

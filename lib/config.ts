@@ -209,6 +209,43 @@ const configSchema = z
           'must be the ARN of a Personalize filter, e.g. arn:aws:personalize:eu-west-1:111122223333:filter/exclude-purchased',
       })
       .optional(),
+    /** Turns the propensity workflow on (Athena features, SageMaker XGBoost, scores, win-back audience). */
+    propensity: flag('propensity').default(false),
+    /**
+     * When the propensity workflow runs by itself: `off` (the default: start it by hand or on ingest),
+     * `weekly` (Mondays 03:00 UTC) or an EventBridge Scheduler expression, e.g. cron(0 3 ? * MON *).
+     */
+    propensitySchedule: z
+      .string()
+      .regex(/^(off|weekly|cron\([^()]+\)|rate\([^()]+\))$/, {
+        error:
+          'must be off, weekly, or a Scheduler expression, e.g. -c "propensitySchedule=cron(0 3 ? * MON *)"',
+      })
+      .transform((value) => (value === 'weekly' ? 'cron(0 3 ? * MON *)' : value))
+      .default('off'),
+    /** Also start a run (debounced, one per hour) when web orders or store sales are ingested. */
+    propensityOnIngest: flag('propensityOnIngest').default(false),
+    /** Below this validation AUC (either model) the run publishes nothing and emails the figures. */
+    propensityAucFloor: z.coerce
+      .number({ error: 'must be a number from 0.5 to 1, e.g. -c propensityAucFloor=0.65' })
+      .min(0.5, { error: 'must be at least 0.5 (a coin toss)' })
+      .max(1, { error: 'must be at most 1' })
+      .default(0.65),
+    /** Churn: no purchase in this many days after the as-of date. */
+    propensityChurnDays: days('propensityChurnDays', 90),
+    /** Repurchase: a purchase in this many days after the as-of date. */
+    propensityRepurchaseDays: days('propensityRepurchaseDays', 30),
+    /** The win-back audience: this share of past buyers, highest churn risk first. */
+    propensityWinbackPercent: z.coerce
+      .number({ error: 'must be a percentage above 0 and at most 100, e.g. -c propensityWinbackPercent=20' })
+      .gt(0, { error: 'must be above 0' })
+      .max(100, { error: 'must be at most 100' })
+      .default(20),
+    /** SageMaker instance type of training and batch transform. */
+    propensityInstanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be a SageMaker instance type, e.g. ml.m5.xlarge' })
+      .default('ml.m5.xlarge'),
   })
   .superRefine((config, context) => {
     if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {
@@ -228,6 +265,20 @@ const configSchema = z
       });
     }
   });
+
+/** A true/false key: `-c key=true` arrives as the string "true". */
+function flag(key: string) {
+  return z.preprocess(
+    (value) => (value === 'true' ? true : value === 'false' ? false : value),
+    z.boolean({ error: `must be true or false, e.g. -c ${key}=true` }),
+  );
+}
+
+/** A label window in whole days. */
+function days(key: string, fallback: number) {
+  const error = `must be a whole number of days from 1 to 365, e.g. -c ${key}=${fallback}`;
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(365, { error }).default(fallback);
+}
 
 function parseJson(value: string): unknown {
   try {

@@ -36,6 +36,14 @@ describe('parseConfig', () => {
       realtimeRecommendations: false,
       recommendationsMinProvisionedTps: 1,
       recommendationsFilterArn: undefined,
+      propensity: false,
+      propensitySchedule: 'off',
+      propensityOnIngest: false,
+      propensityAucFloor: 0.65,
+      propensityChurnDays: 90,
+      propensityRepurchaseDays: 30,
+      propensityWinbackPercent: 20,
+      propensityInstanceType: 'ml.m5.xlarge',
     });
   });
 
@@ -185,5 +193,24 @@ describe('parseConfig', () => {
     }
 
     expect(error?.message.split('\n')).toHaveLength(2);
+  });
+
+  it('turns propensity on from -c strings, with weekly as a Scheduler expression', () => {
+    const config = parseConfig({
+      propensity: 'true',
+      propensitySchedule: 'weekly',
+      propensityOnIngest: 'false',
+    });
+
+    expect(config.propensity).toBe(true);
+    expect(config.propensitySchedule).toBe('cron(0 3 ? * MON *)');
+    expect(config.propensityOnIngest).toBe(false);
+  });
+
+  it('refuses a propensity flag that is not true or false, and an AUC floor below a coin toss', () => {
+    expect(() => parseConfig({ propensity: 'yes' })).toThrow(/"propensity" must be true or false/);
+    expect(() => parseConfig({ propensityAucFloor: '0.4' })).toThrow(
+      /"propensityAucFloor" must be at least 0.5/,
+    );
   });
 });

@@ -116,6 +116,26 @@ export const propensityScoresReady = {
   }),
 } as const;
 
+/** The cloud propensity run refused to publish: a model's validation AUC is below the floor. */
+export const propensityQualityGateFailed = {
+  detailType: 'Propensity Quality Gate Failed',
+  outcome: 'failed',
+  schema: z.object({
+    run: z.string(),
+    floor: z.number(),
+    models: z.array(
+      z.object({
+        model: z.enum(['churn', 'repurchase']),
+        trainingJobName: z.string(),
+        /** Null when the training job reported no validation AUC. */
+        auc: z.number().nullable(),
+        passed: z.boolean(),
+      }),
+    ),
+    reason: z.string(),
+  }),
+} as const;
+
 const syncCounts = z.object({
   sent: count,
   retried: count,
@@ -284,6 +304,7 @@ export const EVENTS = {
   segmentSyncSucceeded,
   segmentSyncFailed,
   workflowFailed,
+  propensityQualityGateFailed,
 } as const;
 
 export type EventDefinition = (typeof EVENTS)[keyof typeof EVENTS];

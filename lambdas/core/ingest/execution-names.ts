@@ -43,10 +43,15 @@ export const IDENTITY_SETTLE_MS = 30_000;
  * (which holds the event's time) has closed, so that run has read the file.
  */
 export function identityWindowOf(time: Date, windowMinutes: number): IdentityWindow {
+  return debounceWindowOf('identity', time, windowMinutes);
+}
+
+/** The same window for any debounced workflow: the execution name is `<workflow>-<window start>`. */
+export function debounceWindowOf(workflow: string, time: Date, windowMinutes: number): IdentityWindow {
   const width = windowMinutes * 60_000;
   const start = Math.floor(time.getTime() / width) * width;
   const stamp = new Date(start).toISOString().slice(0, 16).replace(/[:]/g, '-');
   // Step Functions' Wait takes RFC 3339 with a `Z`; whole seconds, as in its documentation.
   const runAfter = new Date(start + width + IDENTITY_SETTLE_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { name: `identity-${stamp}`, runAfter };
+  return { name: `${workflow}-${stamp}`, runAfter };
 }

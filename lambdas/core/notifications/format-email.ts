@@ -307,6 +307,25 @@ function workflowFailed(d: DetailOf<typeof EVENTS.workflowFailed>, e: NotifiedEv
   };
 }
 
+function propensityQualityGateFailed(d: DetailOf<typeof EVENTS.propensityQualityGateFailed>): Email {
+  return {
+    subject: subjectLine(`Propensity scores not published - ${d.run}`),
+    body: lines(
+      `The propensity run "${d.run}" trained its models, but published nothing: ${d.reason}`,
+      '',
+      `Validation AUC per model (floor ${d.floor}):`,
+      ...d.models.map(
+        (m) =>
+          `* ${m.model}: ${m.auc === null ? 'not reported' : m.auc.toFixed(3)} (${m.passed ? 'passed' : 'below the floor'}; training job ${m.trainingJobName})`,
+      ),
+      '',
+      'The scores of the previous run stay in place, and nothing was sent to Segment or activated.',
+      'An AUC of 0.5 is a coin toss. Check that the purchases and CRM files are current, or lower the floor (-c propensityAucFloor=…).',
+      FOOTER,
+    ),
+  };
+}
+
 /** Turns a bus event into a readable email. Unknown or malformed events still produce one, never a raw dump. */
 export function formatEmail(event: NotifiedEvent): Email {
   const definition = eventByDetailType(event.detailType);
@@ -343,6 +362,8 @@ export function formatEmail(event: NotifiedEvent): Email {
       return identitiesResolved(parsed.data as DetailOf<typeof EVENTS.identitiesResolved>, event);
     case EVENTS.workflowFailed.detailType:
       return workflowFailed(parsed.data as DetailOf<typeof EVENTS.workflowFailed>, event);
+    case EVENTS.propensityQualityGateFailed.detailType:
+      return propensityQualityGateFailed(parsed.data as DetailOf<typeof EVENTS.propensityQualityGateFailed>);
     default:
       return {
         subject: subjectLine(`cdp-audiences: ${event.detailType}`),

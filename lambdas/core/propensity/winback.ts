@@ -54,20 +54,28 @@ export function selectWinback(candidates: Iterable<WinbackCandidate>, topPercent
   return ranked.slice(0, Math.ceil((ranked.length * topPercent) / 100)).map(([id]) => id);
 }
 
-/** Selects the audience and writes its files and manifest through the sink. */
-export async function buildWinbackAudience(
-  candidates: Iterable<WinbackCandidate>,
-  sink: AudienceSink,
-  options: WinbackOptions,
-): Promise<ActivationManifest> {
-  const topPercent = options.topPercent ?? DEFAULT_WINBACK_TOP_PERCENT;
+/**
+ * The selected customers as one batch segment output line (newline-terminated). The cloud workflow
+ * writes it as a `.out` file for the activation workflow, which builds it exactly as offline.
+ */
+export function winbackSegmentLine(candidates: Iterable<WinbackCandidate>, topPercent: number): string {
   const customers = selectWinback(candidates, topPercent);
   const line = JSON.stringify({
     input: { itemAttributes: winbackQuery(topPercent) },
     output: { usersList: customers },
     error: null,
   });
-  return buildAudiences([`${line}\n`], sink, {
+  return `${line}\n`;
+}
+
+/** Selects the audience and writes its files and manifest through the sink. */
+export async function buildWinbackAudience(
+  candidates: Iterable<WinbackCandidate>,
+  sink: AudienceSink,
+  options: WinbackOptions,
+): Promise<ActivationManifest> {
+  const line = winbackSegmentLine(candidates, options.topPercent ?? DEFAULT_WINBACK_TOP_PERCENT);
+  return buildAudiences([line], sink, {
     jobName: options.jobName,
     source: `churn scores of ${options.jobName}`,
     holdoutPercent: options.holdoutPercent,

@@ -287,4 +287,25 @@ describe('formatEmail', () => {
     expect(email.body).toContain('No pair of records needs a person to decide.');
     expect(email.body).not.toContain('signed in as several customers');
   });
+
+  it("says the propensity run published nothing, with each model's validation AUC against the floor", () => {
+    const email = formatEmail({
+      ...base,
+      detailType: 'Propensity Quality Gate Failed',
+      detail: {
+        run: '2026-12-02T03-00-00',
+        floor: 0.65,
+        models: [
+          { model: 'churn', trainingJobName: 'cdp-ps-churn-x', auc: 0.81, passed: true },
+          { model: 'repurchase', trainingJobName: 'cdp-ps-repurchase-x', auc: 0.612, passed: false },
+        ],
+        reason: 'The repurchase model reached a validation AUC of 0.612, below the floor of 0.65.',
+      },
+    });
+
+    expect(email.subject).toBe('Propensity scores not published - 2026-12-02T03-00-00');
+    expect(email.body).toContain('* churn: 0.810 (passed; training job cdp-ps-churn-x)');
+    expect(email.body).toContain('* repurchase: 0.612 (below the floor; training job cdp-ps-repurchase-x)');
+    expect(email.body).toContain('nothing was sent to Segment or activated');
+  });
 });
