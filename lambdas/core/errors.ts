@@ -53,3 +53,19 @@ export function causeMessage(cause: string | undefined): string | undefined {
     return cause.split('\n')[0];
   }
 }
+
+/**
+ * Longest error cause, in UTF-8 bytes, a step lets into the Step Functions state; the full text
+ * stays in the logs. Keeps a run far below the 256 KB state limit however long a service's message.
+ */
+export const MAX_CAUSE_BYTES = 1024;
+
+/** `text` cut to at most `maxBytes` UTF-8 bytes, ending in `…` when cut. */
+export function clipBytes(text: string, maxBytes: number = MAX_CAUSE_BYTES): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let end = Math.min(text.length, maxBytes);
+  // '…' is 3 bytes; step back whole UTF-16 units until the cut text and the mark fit.
+  while (end > 0 && Buffer.byteLength(text.slice(0, end)) + 3 > maxBytes) end -= 1;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end -= 1;
+  return `${text.slice(0, end)}…`;
+}

@@ -1,16 +1,21 @@
-import {
-  activationOutcome,
-  type ActivationEvent,
-  type ActivationRun,
-} from '../core/destinations/activation-outcome';
+import { S3Client } from '@aws-sdk/client-s3';
+import { activationOutcome, type ActivationEvent } from '../core/destinations/activation-outcome';
+import { loadActivationRun, type ActivationRunInput } from '../core/destinations/load-run';
 import { EVENTS } from '../core/events/catalog';
+import { boundedErrors } from '../adapters/bounded-errors';
 import { logger } from '../adapters/logger';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+
+const bucket = process.env.TRUSTED_BUCKET ?? '';
+const store = new S3ObjectStore({ client: new S3Client({}), bucket });
 
 /**
- * Last step of the activation workflow: turns what the workflow knows into the detail of
- * `Audiences Imported` or `Audience Import Failed`, which the workflow then puts on the bus.
+ * Last step of the activation workflow: reads the audiences and import results the state points
+ * to (S3), and turns them into the detail of `Audiences Imported` or `Audience Import Failed`,
+ * which the workflow then puts on the bus.
  */
-export async function handler(run: ActivationRun): Promise<ActivationEvent> {
+export const handler = boundedErrors(async (input: ActivationRunInput): Promise<ActivationEvent> => {
+  const run = await loadActivationRun(store, bucket, input);
   const event = activationOutcome(run);
   // Validate against the catalog so a malformed event never reaches the bus.
   const schema =
@@ -20,4 +25,4 @@ export async function handler(run: ActivationRun): Promise<ActivationEvent> {
   schema.parse(event.detail);
   logger.info('activation outcome', { jobName: run.jobName, detailType: event.detailType });
   return event;
-}
+});

@@ -24,6 +24,10 @@ export interface PinpointImportsProps {
   readonly importRole: iam.IRole;
   /** The bucket holding the audience files. */
   readonly bucket: string;
+  /** The audience list the build step wrote (a JSON array in S3). */
+  readonly items: sfn.IItemReader;
+  /** Where the map writes how each import ended. */
+  readonly results: sfn.ResultWriterV2;
 }
 
 /**
@@ -31,7 +35,7 @@ export interface PinpointImportsProps {
  * import job (queued when Pinpoint is busy), poll it to its end, and record how it ended.
  */
 export class PinpointImports extends Construct {
-  /** The Map state over `$.build.audiences`; its result (`$.imports`) is one outcome per audience. */
+  /** The Map state over the audience list; its result (`$.imports`) is where the outcomes are in S3. */
   readonly map: sfn.DistributedMap;
   /** Import job ARNs, known only at run time (for the cdk-nag acknowledgement). */
   readonly importJobsArn: string;
@@ -174,7 +178,8 @@ export class PinpointImports extends Construct {
     // A Distributed Map: each import polls in a child execution of its own, so a job with many
     // audiences never reaches the 25,000-event history limit of one Standard execution.
     const map = new sfn.DistributedMap(this, 'Import each audience', {
-      itemsPath: '$.build.audiences',
+      itemReader: props.items,
+      resultWriterV2: props.results,
       maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
       itemSelector: {
         audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
