@@ -29,7 +29,7 @@ export function describeStepFailure(error: string | undefined, cause: string | u
   if (error === 'UserFacingError' && message) return message;
   if (error === 'States.Timeout') return 'A step of the workflow ran out of time.';
   if (error === 'States.DataLimitExceeded') {
-    return "The job has too many queries to pass between workflow steps (Step Functions' 256 KB limit, about 800 audiences). Split its queries over several batch segment jobs.";
+    return "A step passed more data than Step Functions' 256 KB state limit allows. Split its queries over several batch segment jobs.";
   }
   return `The workflow stopped on ${error ?? 'an unknown error'}. The details are in the execution history and the Lambda logs.`;
 }
