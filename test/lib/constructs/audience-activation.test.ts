@@ -169,6 +169,14 @@ describe('AudienceActivation', () => {
       's3:ListMultipartUploadParts DataLakeTrusted/audiences/_map-results/*',
       's3:PutObject DataLakeTrusted/audiences/_map-results/*',
     ]);
+    expect(
+      allowedPairs(template, 'ActivationOutcomeRole')
+        .filter((p) => p.startsWith('s3:'))
+        .sort(),
+    ).toEqual([
+      's3:GetObject DataLakeTrusted/audiences/_map-items/*',
+      's3:GetObject DataLakeTrusted/audiences/_map-results/*',
+    ]);
   });
 
   it('reads both maps\' items from S3 and writes their results to S3, so neither list is in the state', () => {
