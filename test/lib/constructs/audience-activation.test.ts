@@ -179,12 +179,14 @@ describe('AudienceActivation', () => {
     ]);
   });
 
-  it('reads both maps\' items from S3 and writes their results to S3, so neither list is in the state', () => {
+  it("reads both maps' items from S3 and writes their results to S3, so neither list is in the state", () => {
     // Prepare
     const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'e'.repeat(32) });
 
     // Act
-    const { States: states } = definitionOf(template, 'ActivationWorkflow') as { States: Record<string, any> };
+    const { States: states } = definitionOf(template, 'ActivationWorkflow') as {
+      States: Record<string, any>;
+    };
 
     // Assess
     expect(states['Build each part'].ItemReader.Parameters['Key.$']).toBe('$.build.parts.key');
