@@ -13,6 +13,7 @@
  */
 import { activationOutcome } from '../lambdas/core/destinations/activation-outcome';
 import type { JobTarget } from '../lambdas/core/destinations/build-job';
+import { recordImportFailure } from '../lambdas/core/destinations/import-failure';
 import { loadActivationRun } from '../lambdas/core/destinations/load-run';
 import { mergePartResults, summariseBuild, writePartList } from '../lambdas/core/destinations/workflow-items';
 import { MemoryObjectStore } from '../test/adapters/segment/memory-object-store';
@@ -92,6 +93,8 @@ const handlers: Record<string, Handler> = {
   }),
   'Decide outcome': decide,
   'Describe failure': decide,
+  'Import failed': async (input) => recordImportFailure(input),
+  'Import refused': async (input) => recordImportFailure(input),
 };
 
 const sizes = new StateSizes();

@@ -252,6 +252,7 @@ export class AudienceActivation extends Construct {
         bucket: trusted.bucketName,
         items: jsonItemFile(trusted, '$.build.audienceList.key'),
         results: resultsUnder(trusted, MAP_RESULTS_PREFIX),
+        recordFailure: outcomeFunction,
       });
       this.importJobsArn = pinpointImports.importJobsArn;
       const imports = pinpointImports.map;

@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -28,6 +29,8 @@ export interface PinpointImportsProps {
   readonly items: sfn.IItemReader;
   /** Where the map writes how each import ended. */
   readonly results: sfn.ResultWriterV2;
+  /** Records a failed import with its cause cut to a fixed length (the outcome function). */
+  readonly recordFailure: lambda.IFunction;
 }
 
 /**
@@ -130,13 +133,20 @@ export class PinpointImports extends Construct {
         job: sfn.JsonPath.objectAt('$.status.response'),
       },
     });
-    const failed = new sfn.Pass(this, 'Import failed', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: 'ImportJobFailed',
-        cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.status.response')),
-      },
+    // A failure's cause can be as long as Step Functions allows (32,768 characters); JSONPath cannot
+    // cut text, so the outcome function records it, cut to MAX_CAUSE_BYTES, as the child's output.
+    const recordFailure = (name: string, failure: Record<string, unknown>) =>
+      new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.recordFailure,
+        payload: sfn.TaskInput.fromObject({
+          importFailure: { name: sfn.JsonPath.stringAt('$.audience.name'), ...failure },
+        }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: true,
+      });
+    const failed = recordFailure('Import failed', {
+      error: { Error: 'ImportJobFailed' },
+      response: sfn.JsonPath.objectAt('$.status.response'),
     });
     const timedOut = new sfn.Pass(this, 'Import timed out', {
       parameters: {
@@ -152,14 +162,7 @@ export class PinpointImports extends Construct {
         error: 'ImportJobQueuedTooLong',
       },
     });
-    const refused = new sfn.Pass(this, 'Import refused', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-      },
-    });
+    const refused = recordFailure('Import refused', { error: sfn.JsonPath.objectAt('$.error') });
     catchEvery(start, refused, '$.error');
     catchEvery(poll, refused, '$.error');
 

@@ -3,7 +3,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobTarget } from '../../lambdas/core/destinations/build-job';
-import { UserFacingError } from '../../lambdas/core/errors';
+import { MAX_CAUSE_BYTES, UserFacingError } from '../../lambdas/core/errors';
 import { boundedErrors } from '../../lambdas/adapters/bounded-errors';
 import {
   mergePartResults,
@@ -78,6 +78,8 @@ async function runActivation(
     'Build audience files': async (request) => summariseBuild(target, request.jobName, request.run, built),
     'Decide outcome': decideOutcome,
     'Describe failure': decideOutcome,
+    'Import failed': decideOutcome,
+    'Import refused': decideOutcome,
     ...handlers,
   };
   const simulated = simulateDistributedMaps(definition, {
@@ -541,8 +543,15 @@ describe('activation workflow state size (pinpoint destination), executed locall
     );
     expect(detail.failures).toHaveLength(50);
     expect(detail.moreFailures).toBe(450);
-    // The 4 KB cause reached the child execution (it is caught there), never the parent's state.
-    expect(sizes.largest.get('Import refused')).toBeGreaterThan(4096);
+    // The 4 KB cause entered only the child execution that caught it, and left it cut.
+    expect(sizes.largest.get('Start import')).toBeGreaterThan(4096);
+    const recorded = [...store.objects.keys()]
+      .filter((key) => /^audiences\/_map-results\/.*\/SUCCEEDED_\d+\.json$/.test(key))
+      .flatMap((key) => JSON.parse(store.text(key)) as { Output: string }[])
+      .map((child) => JSON.parse(child.Output) as { cause: string });
+    expect(recorded).toHaveLength(500);
+    for (const { cause: cut } of recorded)
+      expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(MAX_CAUSE_BYTES);
     const largest = sizes.max();
     expect(largest.bytes, `largest state: ${largest.state}`).toBeLessThan(64 * 1024);
     expect(largest.bytes).toBeLessThan(STATE_LIMIT);

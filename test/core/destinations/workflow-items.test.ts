@@ -7,6 +7,7 @@ import {
   summariseBuild,
   writePartList,
 } from '../../../lambdas/core/destinations/workflow-items';
+import { recordImportFailure } from '../../../lambdas/core/destinations/import-failure';
 import { clipBytes, MAX_CAUSE_BYTES } from '../../../lambdas/core/errors';
 import { collect, MemoryObjectStore } from '../../adapters/segment/memory-object-store';
 
@@ -183,5 +184,36 @@ describe('cutting an error cause to a fixed length', () => {
     const cut = clipBytes(`${'a'.repeat(9)}😀😀😀`, 14);
 
     expect(cut).toBe(`${'a'.repeat(9)}…`);
+  });
+});
+
+describe('recording a failed import', () => {
+  it('keeps the message of a 4 KB Pinpoint cause, cut to MAX_CAUSE_BYTES', () => {
+    const cause = JSON.stringify({ Message: `Bad request: ${'x'.repeat(4096)}` });
+
+    const result = recordImportFailure({
+      importFailure: { name: 'a', error: { Error: 'Pinpoint.BadRequestException', Cause: cause } },
+    });
+
+    expect(result).toMatchObject({ name: 'a', outcome: 'FAILED', error: 'Pinpoint.BadRequestException' });
+    expect(result.outcome === 'FAILED' && result.cause).toMatch(/^Bad request: x+…$/);
+    expect(Buffer.byteLength((result as { cause: string }).cause)).toBeLessThanOrEqual(MAX_CAUSE_BYTES);
+  });
+
+  it('takes the failed rows of a FAILED import job from its response', () => {
+    const result = recordImportFailure({
+      importFailure: {
+        name: 'b',
+        error: { Error: 'ImportJobFailed' },
+        response: { JobStatus: 'FAILED', Failures: ['Row 3: User.UserId is empty', 'Row 9: bad'] },
+      },
+    });
+
+    expect(result).toEqual({
+      name: 'b',
+      outcome: 'FAILED',
+      error: 'ImportJobFailed',
+      cause: 'Row 3: User.UserId is empty; Row 9: bad',
+    });
   });
 });
