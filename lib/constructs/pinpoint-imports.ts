@@ -135,8 +135,16 @@ export class PinpointImports extends Construct {
     });
     // A failure's cause can be as long as Step Functions allows (32,768 characters); JSONPath cannot
     // cut text, so the outcome function records it, cut to MAX_CAUSE_BYTES, as the child's output.
-    const recordFailure = (name: string, failure: Record<string, unknown>) =>
-      new tasks.LambdaInvoke(this, name, {
+    // If even that fails, the import is still reported as failed, without its cause.
+    const notRecorded = new sfn.Pass(this, 'Import failure not recorded', {
+      parameters: {
+        name: sfn.JsonPath.stringAt('$.audience.name'),
+        outcome: 'FAILED',
+        error: 'ImportFailureNotRecorded',
+      },
+    });
+    const recordFailure = (name: string, failure: Record<string, unknown>) => {
+      const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: props.recordFailure,
         payload: sfn.TaskInput.fromObject({
           importFailure: { name: sfn.JsonPath.stringAt('$.audience.name'), ...failure },
@@ -144,6 +152,9 @@ export class PinpointImports extends Construct {
         payloadResponseOnly: true,
         retryOnServiceExceptions: true,
       });
+      catchEvery(task, notRecorded, '$.recordError');
+      return task;
+    };
     const failed = recordFailure('Import failed', {
       error: { Error: 'ImportJobFailed' },
       response: sfn.JsonPath.objectAt('$.status.response'),

@@ -557,6 +557,28 @@ describe('activation workflow state size (pinpoint destination), executed locall
     expect(largest.bytes).toBeLessThan(STATE_LIMIT);
   }, 120_000);
 
+  it('still reports an import as failed when recording its cause fails', async () => {
+    // Prepare
+    const refuse: Handler = async () => {
+      throw Object.assign(new Error('Bad request'), { name: 'Pinpoint.BadRequestException' });
+    };
+    const recorderDown: Handler = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+    };
+
+    // Act
+    const { outcome, published } = await runActivation(definition, jobEvent, {
+      'Start import': refuse,
+      'Import refused': recorderDown,
+    });
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    expect(published[0]?.detailType).toBe('Audience Import Failed');
+    expect(published[0]?.detail.failures).toHaveLength(3);
+    expect(published[0]?.detail.reason).toContain('ImportFailureNotRecorded');
+  });
+
   it('lets a 4 KB build error into the state only cut to a fixed length, and still emails it', async () => {
     // Prepare
     const sizes = new StateSizes();
