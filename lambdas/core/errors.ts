@@ -29,7 +29,7 @@ export function describeStepFailure(error: string | undefined, cause: string | u
   if (error === 'UserFacingError' && message) return message;
   if (error === 'States.Timeout') return 'A step of the workflow ran out of time.';
   if (error === 'States.DataLimitExceeded') {
-    return "The job has too many queries to pass between workflow steps (Step Functions' 256 KB limit, about 800 audiences). Split its queries over several batch segment jobs.";
+    return "A step passed more data than Step Functions' 256 KB state limit allows. Split its queries over several batch segment jobs.";
   }
   return `The workflow stopped on ${error ?? 'an unknown error'}. The details are in the execution history and the Lambda logs.`;
 }
@@ -52,4 +52,20 @@ export function causeMessage(cause: string | undefined): string | undefined {
   } catch {
     return cause.split('\n')[0];
   }
+}
+
+/**
+ * Longest error cause, in UTF-8 bytes, a step lets into the Step Functions state; the full text
+ * stays in the logs. Keeps a run far below the 256 KB state limit however long a service's message.
+ */
+export const MAX_CAUSE_BYTES = 1024;
+
+/** `text` cut to at most `maxBytes` UTF-8 bytes, ending in `…` when cut. */
+export function clipBytes(text: string, maxBytes: number = MAX_CAUSE_BYTES): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let end = Math.min(text.length, maxBytes);
+  // '…' is 3 bytes; step back whole UTF-16 units until the cut text and the mark fit.
+  while (end > 0 && Buffer.byteLength(text.slice(0, end)) + 3 > maxBytes) end -= 1;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end -= 1;
+  return `${text.slice(0, end)}…`;
 }

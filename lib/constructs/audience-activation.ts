@@ -7,6 +7,8 @@ import { acknowledgeWildcardArn } from '../nag';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { CdpFunction } from './cdp-function';
 import { catchEvery, CdpWorkflow } from './cdp-workflow';
+import { ITEMS_FOLDER, RESULTS_FOLDER } from '../../lambdas/core/destinations/workflow-items';
+import { jsonItemFile, resultsUnder } from './map-io';
 import { PinpointImports } from './pinpoint-imports';
 import { ConnectMembership, type ConnectMembershipProps } from './connect-membership';
 import { SEGMENT_OUTPUT_PREFIX, type DataLake } from './data-lake';
@@ -16,6 +18,9 @@ import type { Notifications } from './notifications';
 /** Where Personalize writes batch segment output, and where audiences go, in the trusted bucket. */
 export const SEGMENTS_PREFIX = SEGMENT_OUTPUT_PREFIX;
 export const AUDIENCES_PREFIX = 'audiences/';
+/** The Distributed Maps' item files (written by the build step) and results (ResultWriter). */
+export const MAP_ITEMS_PREFIX = `${AUDIENCES_PREFIX}${ITEMS_FOLDER}`;
+export const MAP_RESULTS_PREFIX = `${AUDIENCES_PREFIX}${RESULTS_FOLDER}`;
 
 /** Props of the audience activation. */
 export interface AudienceActivationProps {
@@ -91,8 +96,12 @@ export class AudienceActivation extends Construct {
     const outcomeFunction = new CdpFunction(this, 'Outcome', {
       handler: 'activation-outcome',
       description: 'Decides what the activation workflow reports',
+      environment: { TRUSTED_BUCKET: trusted.bucketName },
       logRemovalPolicy: props.removalPolicy,
     });
+    // It reads the audience list and the import results from S3: the state only points to them.
+    dataLake.grantTrustedPrefix(outcomeFunction.role!, MAP_ITEMS_PREFIX, { list: false, write: false });
+    dataLake.grantTrustedPrefix(outcomeFunction.role!, MAP_RESULTS_PREFIX, { list: false, write: false });
 
     const region = Stack.of(this).region;
     if (destination === 'pinpoint') {
@@ -148,6 +157,7 @@ export class AudienceActivation extends Construct {
       this.buildFunction,
       sfn.TaskInput.fromObject({
         jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        run: sfn.JsonPath.executionName,
         output: sfn.JsonPath.objectAt('$.detail.output'),
       }),
       '$.build',
@@ -205,16 +215,19 @@ export class AudienceActivation extends Construct {
     catchEvery(failureOutcome, unknown, '$.failure');
 
     // A job with several `.out` parts is built part by part in parallel (Distributed Map), then merged.
-    // The item ({jobName, output, part}) is the whole payload.
+    // The item ({jobName, run, output, part}) is the whole payload. The part list is read from S3 and
+    // the parts' summaries written back to S3, so neither passes through the state.
     const buildPart = new tasks.LambdaInvoke(this, 'Build part', {
       lambdaFunction: this.buildFunction,
       payloadResponseOnly: true,
       retryOnServiceExceptions: true,
     });
     const fanOut = new sfn.DistributedMap(this, 'Build each part', {
-      itemsPath: '$.build.parts',
+      itemReader: jsonItemFile(trusted, '$.build.parts.key'),
+      resultWriterV2: resultsUnder(trusted, MAP_RESULTS_PREFIX),
       itemSelector: {
         jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        run: sfn.JsonPath.executionName,
         output: sfn.JsonPath.objectAt('$.detail.output'),
         part: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
       },
@@ -227,11 +240,12 @@ export class AudienceActivation extends Construct {
       this.buildFunction,
       sfn.TaskInput.fromObject({
         jobName: sfn.JsonPath.stringAt('$.detail.jobName'),
+        run: sfn.JsonPath.executionName,
         merge: sfn.JsonPath.objectAt('$.parts'),
       }),
       '$.build',
     );
-    // The parts' results are in $.build now; keep them out of the rest of the run.
+    // The job's summary is in $.build now; keep the parts' result location out of the rest of the run.
     const dropParts = new sfn.Pass(this, 'Drop parts', {
       parameters: { detail: sfn.JsonPath.objectAt('$.detail'), build: sfn.JsonPath.objectAt('$.build') },
     });
@@ -244,6 +258,9 @@ export class AudienceActivation extends Construct {
         applicationId: this.applicationId,
         importRole: this.importRole,
         bucket: trusted.bucketName,
+        items: jsonItemFile(trusted, '$.build.audienceList.key'),
+        results: resultsUnder(trusted, MAP_RESULTS_PREFIX),
+        recordFailure: outcomeFunction,
       });
       this.importJobsArn = pinpointImports.importJobsArn;
       const imports = pinpointImports.map;
@@ -258,6 +275,8 @@ export class AudienceActivation extends Construct {
         notifications: props.notifications,
         holdoutPercent: props.holdoutPercent,
         audiencesPrefix: AUDIENCES_PREFIX,
+        items: jsonItemFile(trusted, '$.build.audienceList.key'),
+        results: resultsUnder(trusted, MAP_RESULTS_PREFIX),
         removalPolicy: props.removalPolicy,
       });
       catchEvery(this.connect.map, failureOutcome, '$.failure');
@@ -313,6 +332,15 @@ export class AudienceActivation extends Construct {
       alarmDescription: 'An audience activation workflow failed without reporting why',
       removalPolicy: props.removalPolicy,
     });
+    // The maps read their item files and write their results, under these prefixes only.
+    dataLake.grantTrustedPrefix(this.stateMachine.role, MAP_ITEMS_PREFIX, { list: false, write: false });
+    dataLake.grantTrustedPrefix(this.stateMachine.role, MAP_RESULTS_PREFIX, { list: false, write: true });
+    this.stateMachine.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListMultipartUploadParts'],
+        resources: [trusted.arnForObjects(`${MAP_RESULTS_PREFIX}*`)],
+      }),
+    );
     if (this.importJobsArn) {
       acknowledgeWildcardArn(
         this.stateMachine.role,

@@ -48,6 +48,10 @@ export interface ConnectMembershipProps {
   readonly holdoutPercent: number;
   /** The audience files' prefix in the trusted bucket. */
   readonly audiencesPrefix: string;
+  /** The audience list the build wrote (ItemReader): the state never carries it. */
+  readonly items: sfn.IItemReader;
+  /** Where the per-audience outcomes go (ResultWriter); `$.imports` becomes their location. */
+  readonly results: sfn.ResultWriterV2;
   /** What happens to the domain and logs on stack deletion. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -75,7 +79,7 @@ export class ConnectMembership extends Construct {
   readonly writerFunction: CdpFunction;
   /** Queues, watches and settles one audience. */
   readonly audienceFunction: CdpFunction;
-  /** The Map state over `$.build.audiences`; its result (`$.imports`) is one outcome per audience. */
+  /** The Map state over the build's audience list; its result (`$.imports`) is where the outcomes are in S3. */
   readonly map: sfn.DistributedMap;
 
   constructor(scope: Construct, id: string, props: ConnectMembershipProps) {
@@ -367,7 +371,8 @@ export class ConnectMembership extends Construct {
     // A Distributed Map: each audience polls in a child execution of its own, so a job with many
     // audiences never reaches the 25,000-event history limit of one Standard execution.
     this.map = new sfn.DistributedMap(this, 'Apply each audience', {
-      itemsPath: '$.build.audiences',
+      itemReader: props.items,
+      resultWriterV2: props.results,
       maxConcurrency: CONNECT_PARALLEL_AUDIENCES,
       itemSelector: {
         audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'),

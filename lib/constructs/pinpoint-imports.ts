@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -24,6 +25,12 @@ export interface PinpointImportsProps {
   readonly importRole: iam.IRole;
   /** The bucket holding the audience files. */
   readonly bucket: string;
+  /** The audience list the build step wrote (a JSON array in S3). */
+  readonly items: sfn.IItemReader;
+  /** Where the map writes how each import ended. */
+  readonly results: sfn.ResultWriterV2;
+  /** Records a failed import with its cause cut to a fixed length (the outcome function). */
+  readonly recordFailure: lambda.IFunction;
 }
 
 /**
@@ -31,7 +38,7 @@ export interface PinpointImportsProps {
  * import job (queued when Pinpoint is busy), poll it to its end, and record how it ended.
  */
 export class PinpointImports extends Construct {
-  /** The Map state over `$.build.audiences`; its result (`$.imports`) is one outcome per audience. */
+  /** The Map state over the audience list; its result (`$.imports`) is where the outcomes are in S3. */
   readonly map: sfn.DistributedMap;
   /** Import job ARNs, known only at run time (for the cdk-nag acknowledgement). */
   readonly importJobsArn: string;
@@ -126,13 +133,31 @@ export class PinpointImports extends Construct {
         job: sfn.JsonPath.objectAt('$.status.response'),
       },
     });
-    const failed = new sfn.Pass(this, 'Import failed', {
+    // A failure's cause can be as long as Step Functions allows (32,768 characters); JSONPath cannot
+    // cut text, so the outcome function records it, cut to MAX_CAUSE_BYTES, as the child's output.
+    // If even that fails, the import is still reported as failed, without its cause.
+    const notRecorded = new sfn.Pass(this, 'Import failure not recorded', {
       parameters: {
         name: sfn.JsonPath.stringAt('$.audience.name'),
         outcome: 'FAILED',
-        error: 'ImportJobFailed',
-        cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.status.response')),
+        error: 'ImportFailureNotRecorded',
       },
+    });
+    const recordFailure = (name: string, failure: Record<string, unknown>) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.recordFailure,
+        payload: sfn.TaskInput.fromObject({
+          importFailure: { name: sfn.JsonPath.stringAt('$.audience.name'), ...failure },
+        }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: true,
+      });
+      catchEvery(task, notRecorded, '$.recordError');
+      return task;
+    };
+    const failed = recordFailure('Import failed', {
+      error: { Error: 'ImportJobFailed' },
+      response: sfn.JsonPath.objectAt('$.status.response'),
     });
     const timedOut = new sfn.Pass(this, 'Import timed out', {
       parameters: {
@@ -148,14 +173,7 @@ export class PinpointImports extends Construct {
         error: 'ImportJobQueuedTooLong',
       },
     });
-    const refused = new sfn.Pass(this, 'Import refused', {
-      parameters: {
-        name: sfn.JsonPath.stringAt('$.audience.name'),
-        outcome: 'FAILED',
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-      },
-    });
+    const refused = recordFailure('Import refused', { error: sfn.JsonPath.objectAt('$.error') });
     catchEvery(start, refused, '$.error');
     catchEvery(poll, refused, '$.error');
 
@@ -174,7 +192,8 @@ export class PinpointImports extends Construct {
     // A Distributed Map: each import polls in a child execution of its own, so a job with many
     // audiences never reaches the 25,000-event history limit of one Standard execution.
     const map = new sfn.DistributedMap(this, 'Import each audience', {
-      itemsPath: '$.build.audiences',
+      itemReader: props.items,
+      resultWriterV2: props.results,
       maxConcurrency: PINPOINT_CONCURRENT_IMPORTS,
       itemSelector: {
         audience: sfn.JsonPath.objectAt('$$.Map.Item.Value'),

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { BuildResult } from '../../lambdas/core/destinations/activation-outcome';
+import type { BuiltAudience } from '../../lambdas/core/destinations/activation-outcome';
+import type { BuildSummary } from '../../lambdas/core/destinations/workflow-items';
 
 const s3 = mockClient(S3Client);
 
@@ -51,14 +52,21 @@ describe('build-audiences handler', () => {
 
     const result = (await handler({
       jobName: 'weekly',
+      run: 'run-1',
       output: { bucket: 'trusted', key: 'segments/weekly/' },
-    })) as BuildResult;
+    })) as BuildSummary;
 
-    expect(result.audiences.map((a) => [a.query, a.size])).toEqual([
+    expect(result.audiences).toBe(2);
+    expect(result.audienceList).toEqual({
+      bucket: 'trusted',
+      key: 'audiences/_map-items/weekly/run-1/audiences.json',
+    });
+    const audiences = JSON.parse(written.get(result.audienceList.key)!) as BuiltAudience[];
+    expect(audiences.map((a) => [a.query, a.size])).toEqual([
       ['ITEMS.genres = "Action"', 2],
       ['ITEMS.genres = "Comedy"', 1],
     ]);
-    const [action] = result.audiences;
+    const [action] = audiences;
     expect(action!.importKey).toMatch(/^audiences\/weekly\/.*\.csv$/);
     expect(written.get(action!.importKey)?.split(/\r?\n/).filter(Boolean)).toEqual([
       'User.UserId',
@@ -72,7 +80,7 @@ describe('build-audiences handler', () => {
     expect(written.has(result.manifest.key)).toBe(true);
   });
 
-  it('hands a job with several .out parts back to the workflow to fan out', async () => {
+  it('hands a job with several .out parts back to the workflow as an item file in S3', async () => {
     s3.on(ListObjectsV2Command).resolves({
       Contents: [
         { Key: 'segments/weekly/a.json.out', Size: 10, LastModified: new Date() },
@@ -83,14 +91,17 @@ describe('build-audiences handler', () => {
 
     const result = await handler({
       jobName: 'weekly',
+      run: 'run-1',
       output: { bucket: 'trusted', key: 'segments/weekly/' },
     });
 
-    expect(result).toEqual({
-      fanOut: true,
-      parts: ['segments/weekly/a.json.out', 'segments/weekly/b.json.out'],
-    });
-    expect(written.size).toBe(0);
+    const key = 'audiences/_map-items/weekly/run-1/parts.json';
+    expect(result).toEqual({ fanOut: true, parts: { bucket: 'trusted', key }, partCount: 2 });
+    expect(JSON.parse(written.get(key)!)).toEqual([
+      'segments/weekly/a.json.out',
+      'segments/weekly/b.json.out',
+    ]);
+    expect(written.size).toBe(1);
   });
 
   it('builds one part of a fanned-out job into its own folder and names', async () => {
@@ -103,41 +114,79 @@ describe('build-audiences handler', () => {
 
     const result = (await handler({
       jobName: 'weekly',
+      run: 'run-1',
       output: { bucket: 'trusted', key: 'segments/weekly/' },
       part: 'segments/weekly/b.json.out',
-    })) as BuildResult;
+    })) as BuildSummary;
 
-    expect(result.audiences[0]!.name).toContain('weekly-b-json');
-    expect(result.audiences[0]!.importKey).toMatch(/^audiences\/weekly\/weekly-b-json-[0-9a-f]{6}\//);
+    expect(result.audienceList.key).toMatch(
+      /^audiences\/_map-items\/weekly\/run-1\/parts\/[0-9a-f]{16}\.json$/,
+    );
+    const [audience] = JSON.parse(written.get(result.audienceList.key)!) as BuiltAudience[];
+    expect(audience!.name).toContain('weekly-b-json');
+    expect(audience!.importKey).toMatch(/^audiences\/weekly\/weekly-b-json-[0-9a-f]{6}\//);
     expect(result.manifest.key).toMatch(/^audiences\/weekly\/weekly-b-json-[0-9a-f]{6}\/manifest\.json$/);
   });
 
-  it('merges the parts into one result and writes an index of their manifests', async () => {
-    const { handler } = await import('../../lambdas/handlers/build-audiences');
-    const part = (name: string, skippedLines: number): BuildResult => ({
-      manifest: { bucket: 'trusted', key: `audiences/weekly/${name}/manifest.json` },
-      audiences: [
-        {
-          name,
-          query: 'q',
-          size: 1,
-          holdoutSize: 0,
-          unresolvedUsers: 0,
-          importKey: `audiences/weekly/${name}/x.csv`,
+  it('merges the parts from the part map results in S3, writes an index of their manifests and one audience list', async () => {
+    // Prepare: what the part map's ResultWriter left, and the part summaries it points to.
+    const stored = new Map<string, string>();
+    const part = (name: string, skippedLines: number): BuildSummary => {
+      const list = `audiences/_map-items/weekly/run-1/parts/${name}.json`;
+      const audience = {
+        name,
+        query: 'q',
+        size: 1,
+        holdoutSize: 0,
+        unresolvedUsers: 0,
+        importKey: `audiences/weekly/${name}/x.csv`,
+      };
+      stored.set(list, JSON.stringify([audience]));
+      return {
+        manifest: { bucket: 'trusted', key: `audiences/weekly/${name}/manifest.json` },
+        audienceList: { bucket: 'trusted', key: list },
+        audiences: 1,
+        skippedLines,
+      };
+    };
+    const results = [part('p2', 2), part('p1', 1)].map((summary) => ({
+      Status: 'SUCCEEDED',
+      Output: JSON.stringify(summary),
+    }));
+    stored.set('audiences/_map-results/abc/SUCCEEDED_0.json', JSON.stringify(results));
+    stored.set(
+      'audiences/_map-results/abc/manifest.json',
+      JSON.stringify({
+        DestinationBucket: 'trusted',
+        ResultFiles: {
+          SUCCEEDED: [{ Key: 'audiences/_map-results/abc/SUCCEEDED_0.json', Size: 1 }],
+          FAILED: [],
+          PENDING: [],
         },
-      ],
-      skippedLines,
-    });
+      }),
+    );
+    s3.on(GetObjectCommand).callsFake(async (input) => ({
+      Body: Readable.from([stored.get(input.Key)!]) as never,
+    }));
+    const { handler } = await import('../../lambdas/handlers/build-audiences');
 
+    // Act
     const result = (await handler({
       jobName: 'weekly',
-      merge: [part('p1', 1), part('p2', 2)],
-    })) as BuildResult;
+      run: 'run-1',
+      merge: {
+        MapRunArn: 'arn:aws:states:eu-west-1:111122223333:mapRun:activation/Build:1',
+        ResultWriterDetails: { Bucket: 'trusted', Key: 'audiences/_map-results/abc/manifest.json' },
+      },
+    })) as BuildSummary;
 
-    expect(result.audiences.map((a) => a.name)).toEqual(['p1', 'p2']);
+    // Assess
+    expect(result.audiences).toBe(2);
     expect(result.skippedLines).toBe(3);
     expect(result.manifest).toEqual({ bucket: 'trusted', key: 'audiences/weekly/manifest.json' });
     expect(JSON.parse(written.get('audiences/weekly/manifest.json')!).manifests).toHaveLength(2);
+    const merged = JSON.parse(written.get(result.audienceList.key)!) as BuiltAudience[];
+    expect(merged.map((a) => a.name)).toEqual(['p1', 'p2']);
   });
 
   it('fails with a sentence naming the location when the job wrote no .out file', async () => {
@@ -147,8 +196,28 @@ describe('build-audiences handler', () => {
     const { handler } = await import('../../lambdas/handlers/build-audiences');
 
     await expect(
-      handler({ jobName: 'weekly', output: { bucket: 'trusted', key: 'segments/weekly/' } }),
+      handler({ jobName: 'weekly', run: 'run-1', output: { bucket: 'trusted', key: 'segments/weekly/' } }),
     ).rejects.toThrow('no .out file under s3://trusted/segments/weekly/');
+  });
+
+  it('fails with a message cut to a fixed length and no stack frames, so the cause stays small in the state', async () => {
+    // Prepare: a 4 KB key, named in the error message.
+    const key = `segments/${'k'.repeat(4096)}/`;
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const { handler } = await import('../../lambdas/handlers/build-audiences');
+
+    // Act
+    const error = (await handler({
+      jobName: 'weekly',
+      run: 'run-1',
+      output: { bucket: 'trusted', key },
+    }).catch((e: unknown) => e)) as Error;
+
+    // Assess
+    expect(error.name).toBe('UserFacingError');
+    expect(error.message).toMatch(/^no \.out file under s3:\/\/trusted\/segments\/k+…$/);
+    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(512);
+    expect(error.stack).toBe(`UserFacingError: ${error.message}`);
   });
 
   it('rejects an event without a job name', async () => {

@@ -1,10 +1,20 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { summariseBuild } from '../../lambdas/core/destinations/workflow-items';
 import { formatEmail } from '../../lambdas/core/notifications/format-email';
 import { MAX_STALLED_POLLS } from '../../lib/constructs/connect-membership';
+import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
 import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
+import { simulateDistributedMaps } from './distributed-map';
+
+const RUN = 'exec-1';
+const CONTEXT = {
+  Execution: { Name: RUN, Id: `arn:aws:states:eu-central-1:111122223333:execution:activation:${RUN}` },
+};
 
 const jobEvent = {
   source: 'cdp.audiences',
@@ -31,6 +41,11 @@ const built = {
   audiences: [audience('genres-action', 1000), audience('genres-drama', 200)],
   skippedLines: 0,
 };
+
+// The trusted bucket of one run: the build stand-in writes the audience list to it, the simulated
+// map reads it and writes its results there, and the outcome handler reads them through a mocked S3.
+const s3 = mockClient(S3Client);
+let store = new MemoryObjectStore();
 
 class NamedError extends Error {
   constructor(name: string, message: string) {
@@ -100,25 +115,48 @@ function connect(
 
 describe('activation workflow (connect-customer-profiles destination), executed locally', () => {
   let definition: Record<string, unknown>;
+  let bucket: string;
+  let decideOutcome: Handler;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const { template } = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1');
     definition = definitionOf(template, 'ActivationWorkflow');
+    bucket = (definition as { States: Record<string, any> }).States['Apply each audience'].ItemReader
+      .Parameters.Bucket as string;
+    vi.stubEnv('AWS_REGION', 'eu-central-1');
+    vi.stubEnv('TRUSTED_BUCKET', bucket);
+    vi.resetModules();
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      const body = store.objects.get(input.Key);
+      if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+      return { Body: Readable.from([body]) };
+    });
+    decideOutcome = (await import('../../lambdas/handlers/activation-outcome')).handler as Handler;
   });
 
   async function run(audienceFunction: Handler) {
-    const { outcome, published } = await runLocally(definition, jobEvent, {
-      handlers: {
-        'Build audience files': async () => built,
-        'Queue changes': audienceFunction,
-        'Count receipts': audienceFunction,
-        'Settle audience': audienceFunction,
-        'Decide outcome': decideOutcome,
-        'Describe failure': decideOutcome,
-      },
+    store = new MemoryObjectStore();
+    const target = { store, bucket, prefix: 'audiences/', holdoutPercent: 0 };
+    const handlers: Record<string, Handler> = {
+      'Build audience files': async (request) => summariseBuild(target, request.jobName, request.run, built),
+      'Queue changes': audienceFunction,
+      'Count receipts': audienceFunction,
+      'Settle audience': audienceFunction,
+      'Decide outcome': decideOutcome,
+      'Describe failure': decideOutcome,
+    };
+    const waitTimeOverrides = { 'Wait for writes': 0 };
+    const simulated = simulateDistributedMaps(definition, {
+      store,
+      handlers,
+      waitTimeOverrides,
+      context: CONTEXT,
+    });
+    const { outcome, published } = await runLocally(simulated.definition, jobEvent, {
+      handlers: { ...handlers, ...simulated.handlers },
       publishStates: ['Publish outcome'],
-      waitTimeOverrides: { 'Wait for writes': 0 },
-      context: { Execution: { Name: 'exec-1', Id: 'arn:exec-1' } },
+      waitTimeOverrides,
+      context: CONTEXT,
     });
     expect(outcome).toBe('succeeded');
     expect(published).toHaveLength(1);

@@ -1,10 +1,104 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as decideOutcome } from '../../lambdas/handlers/activation-outcome';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JobTarget } from '../../lambdas/core/destinations/build-job';
+import { MAX_CAUSE_BYTES, UserFacingError } from '../../lambdas/core/errors';
+import { boundedErrors } from '../../lambdas/adapters/bounded-errors';
+import {
+  mergePartResults,
+  summariseBuild,
+  writePartList,
+} from '../../lambdas/core/destinations/workflow-items';
 import { MAX_IMPORT_POLLS, MAX_QUEUE_POLLS } from '../../lib/constructs/pinpoint-imports';
+import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
-import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
+import {
+  definitionOf,
+  itemProcessorOf,
+  runLocally,
+  StateSizes,
+  type LocalHandler as Handler,
+} from './definition';
+import { simulateDistributedMaps } from './distributed-map';
 
 const APP_ID = 'a'.repeat(32);
+/** Step Functions refuses a state (input or output) over 256 KB: States.DataLimitExceeded. */
+const STATE_LIMIT = 256 * 1024;
+const RUN = 'run-1';
+const CONTEXT = {
+  Execution: { Id: `arn:aws:states:eu-west-1:111122223333:execution:activation:${RUN}`, Name: RUN },
+};
+
+// The trusted bucket of one local run: the build and merge stand-ins write the item files to it,
+// the simulated maps read them and write their results to it, and the outcome handler reads it
+// through a mocked S3 client.
+const s3 = mockClient(S3Client);
+let store = new MemoryObjectStore();
+let target: JobTarget;
+let decideOutcome: Handler;
+
+/** Loads the outcome handler against the bucket the definition names. */
+async function outcomeHandlerFor(definition: Record<string, unknown>): Promise<Handler> {
+  const bucket = bucketOf(definition);
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('TRUSTED_BUCKET', bucket);
+  vi.resetModules();
+  s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+    const body = store.objects.get(input.Key);
+    if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+    return { Body: Readable.from([body]) };
+  });
+  return (await import('../../lambdas/handlers/activation-outcome')).handler as Handler;
+}
+
+/** The trusted bucket as the local definition spells it (the stand-in for its Ref). */
+function bucketOf(definition: Record<string, unknown>): string {
+  return (definition as { States: Record<string, any> }).States['Build each part'].ItemReader.Parameters
+    .Bucket as string;
+}
+
+/** Runs a definition locally, with its Distributed Maps simulated over a fresh bucket. */
+async function runActivation(
+  definition: Record<string, unknown>,
+  input: object,
+  handlers: Record<string, Handler>,
+  sizes = new StateSizes(),
+) {
+  store = new MemoryObjectStore();
+  target = { store, bucket: bucketOf(definition), prefix: 'audiences/', holdoutPercent: 0 };
+  const waitTimeOverrides = { 'Wait for import': 0 };
+  const retryIntervalOverrides = {
+    'Start import': 0,
+    'Check import': 0,
+    'Build audience files': 0,
+    'Publish outcome': 0,
+  };
+  const all: Record<string, Handler> = {
+    'Build audience files': async (request) => summariseBuild(target, request.jobName, request.run, built),
+    'Decide outcome': decideOutcome,
+    'Describe failure': decideOutcome,
+    'Import failed': decideOutcome,
+    'Import refused': decideOutcome,
+    ...handlers,
+  };
+  const simulated = simulateDistributedMaps(definition, {
+    store,
+    handlers: all,
+    waitTimeOverrides,
+    retryIntervalOverrides,
+    context: CONTEXT,
+    stateSizes: sizes,
+  });
+  return runLocally(simulated.definition, input, {
+    handlers: { ...all, ...simulated.handlers },
+    publishStates: ['Publish outcome'],
+    waitTimeOverrides,
+    retryIntervalOverrides,
+    context: CONTEXT,
+    stateSizes: sizes,
+  });
+}
 
 const jobEvent = {
   source: 'cdp.audiences',
@@ -77,9 +171,10 @@ function fakePinpoint(
 describe('activation workflow (pinpoint destination), executed locally', () => {
   let definition: Record<string, unknown>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: APP_ID });
     definition = definitionOf(template, 'ActivationWorkflow');
+    decideOutcome = await outcomeHandlerFor(definition);
   });
 
   async function run(handlers: Record<string, Handler>) {
@@ -87,22 +182,7 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
   }
 
   async function runWith(input: object, handlers: Record<string, Handler>) {
-    const { outcome, published } = await runLocally(definition, input, {
-      handlers: {
-        'Build audience files': async () => built,
-        'Decide outcome': decideOutcome,
-        'Describe failure': decideOutcome,
-        ...handlers,
-      },
-      publishStates: ['Publish outcome'],
-      waitTimeOverrides: { 'Wait for import': 0 },
-      retryIntervalOverrides: {
-        'Start import': 0,
-        'Check import': 0,
-        'Build audience files': 0,
-        'Publish outcome': 0,
-      },
-    });
+    const { outcome, published } = await runActivation(definition, input, handlers);
     expect(outcome).toBe('succeeded');
     expect(published).toHaveLength(1);
     return published[0]!;
@@ -286,9 +366,22 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
     const calls: any[] = [];
     const buildFn: Handler = async (input) => {
       calls.push(input);
-      if (input.merge) return { ...built, audiences: input.merge.flatMap((p: typeof built) => p.audiences) };
-      if (input.part) return { ...built, audiences: [audience(input.part.split('/').pop(), 10)] };
-      return { fanOut: true, parts: ['segments/weekly-genres/a.out', 'segments/weekly-genres/b.out'] };
+      if (input.merge) return mergePartResults(target, input.jobName, input.run, input.merge);
+      if (input.part) {
+        const name = input.part.split('/').pop();
+        const manifest = { bucket: target.bucket, key: `audiences/weekly-genres/${name}/manifest.json` };
+        return summariseBuild(
+          target,
+          input.jobName,
+          input.run,
+          { manifest, audiences: [audience(name, 10)], skippedLines: 0 },
+          input.part,
+        );
+      }
+      return writePartList(target, input.jobName, input.run, [
+        'segments/weekly-genres/a.out',
+        'segments/weekly-genres/b.out',
+      ]);
     };
 
     const { detailType, detail } = await run({
@@ -304,6 +397,7 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
       'segments/weekly-genres/b.out',
     ]);
     expect(calls.filter((c) => c.part)[0].output).toEqual(jobEvent.detail.output);
+    expect(calls.filter((c) => c.part)[0].run).toBe(RUN);
     expect(detailType).toBe('Audiences Imported');
     expect(detail.audiences.map((a: { name: string }) => a.name)).toEqual(['a.out', 'b.out']);
   });
@@ -311,6 +405,7 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
   it('builds one part per item of the Distributed Map, passing the item as the whole payload', async () => {
     const item = {
       jobName: 'weekly-genres',
+      run: RUN,
       output: jobEvent.detail.output,
       part: 'segments/weekly-genres/a.out',
     };
@@ -353,17 +448,16 @@ describe('activation workflow (pinpoint destination), executed locally', () => {
 });
 
 describe('activation workflow (s3 destination), executed locally', () => {
-  it('reports the audience files without calling Pinpoint', async () => {
-    const { template } = buildApp({ audienceDestination: 's3' });
-    const definition = definitionOf(template, 'ActivationWorkflow');
+  let definition: Record<string, unknown>;
 
-    const { outcome, published } = await runLocally(definition, jobEvent, {
-      handlers: {
-        'Build audience files': async () => built,
-        'Decide outcome': decideOutcome,
-      },
-      publishStates: ['Publish outcome'],
-    });
+  beforeAll(async () => {
+    const { template } = buildApp({ audienceDestination: 's3' });
+    definition = definitionOf(template, 'ActivationWorkflow');
+    decideOutcome = await outcomeHandlerFor(definition);
+  });
+
+  it('reports the audience files without calling Pinpoint', async () => {
+    const { outcome, published } = await runActivation(definition, jobEvent, {});
 
     expect(outcome).toBe('succeeded');
     expect(published[0]?.detailType).toBe('Audiences Imported');
@@ -372,5 +466,137 @@ describe('activation workflow (s3 destination), executed locally', () => {
       audiences: [{ name: 'action' }, { name: 'comedy' }, { name: 'drama' }],
     });
     expect(JSON.stringify(definition)).not.toContain('pinpoint');
+  });
+
+  it('keeps every state far below 256 KB for a job of 10,000 parts', async () => {
+    // Prepare: the build lists 10,000 .out parts; each part holds one audience.
+    const parts = Array.from({ length: 10_000 }, (_, i) => `segments/weekly-genres/queries-${i}.json.out`);
+    const build: Handler = async (input) => {
+      if (input.merge) return mergePartResults(target, input.jobName, input.run, input.merge);
+      if (input.part) {
+        const name = input.part.split('/').pop().replace('.json.out', '');
+        const manifest = { bucket: target.bucket, key: `audiences/weekly-genres/${name}/manifest.json` };
+        return summariseBuild(
+          target,
+          input.jobName,
+          input.run,
+          { manifest, audiences: [audience(name, 10)], skippedLines: 0 },
+          input.part,
+        );
+      }
+      return writePartList(target, input.jobName, input.run, parts);
+    };
+    const sizes = new StateSizes();
+
+    // Act
+    const { outcome, published } = await runActivation(
+      definition,
+      jobEvent,
+      { 'Build audience files': build, 'Build part': build, 'Merge parts': build },
+      sizes,
+    );
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    expect(published[0]?.detail).toMatchObject({ moreAudiences: 10_000 - 200, totalUsers: 100_000 });
+    expect(sizes.largest.get('Build part')).toBeGreaterThan(0);
+    const largest = sizes.max();
+    expect(largest.bytes, `largest state: ${largest.state}`).toBeLessThan(64 * 1024);
+    expect(largest.bytes).toBeLessThan(STATE_LIMIT);
+  }, 120_000);
+});
+
+describe('activation workflow state size (pinpoint destination), executed locally', () => {
+  let definition: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: APP_ID });
+    definition = definitionOf(template, 'ActivationWorkflow');
+    decideOutcome = await outcomeHandlerFor(definition);
+  });
+
+  it('keeps every state far below 256 KB when 500 audiences all fail to import with 4 KB causes', async () => {
+    // Prepare
+    const many = { ...built, audiences: Array.from({ length: 500 }, (_, i) => audience(`a${i}`, 10)) };
+    const cause = JSON.stringify({ Message: `Bad request: ${'x'.repeat(4096)}` });
+    const sizes = new StateSizes();
+
+    // Act
+    const { outcome, published } = await runActivation(
+      definition,
+      jobEvent,
+      {
+        'Build audience files': async (input) => summariseBuild(target, input.jobName, input.run, many),
+        'Start import': async () => {
+          throw Object.assign(new Error(cause), { name: 'Pinpoint.BadRequestException' });
+        },
+      },
+      sizes,
+    );
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    const { detailType, detail } = published[0]!;
+    expect(detailType).toBe('Audience Import Failed');
+    expect(detail.reason).toMatch(
+      /^500 of 500 audiences failed: Pinpoint rejected the import request: Bad request: x+…\.$/,
+    );
+    expect(detail.failures).toHaveLength(50);
+    expect(detail.moreFailures).toBe(450);
+    // The 4 KB cause entered only the child execution that caught it, and left it cut.
+    expect(sizes.largest.get('Start import')).toBeGreaterThan(4096);
+    const recorded = [...store.objects.keys()]
+      .filter((key) => /^audiences\/_map-results\/.*\/SUCCEEDED_\d+\.json$/.test(key))
+      .flatMap((key) => JSON.parse(store.text(key)) as { Output: string }[])
+      .map((child) => JSON.parse(child.Output) as { cause: string });
+    expect(recorded).toHaveLength(500);
+    for (const { cause: cut } of recorded)
+      expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(MAX_CAUSE_BYTES);
+    const largest = sizes.max();
+    expect(largest.bytes, `largest state: ${largest.state}`).toBeLessThan(64 * 1024);
+    expect(largest.bytes).toBeLessThan(STATE_LIMIT);
+  }, 120_000);
+
+  it('still reports an import as failed when recording its cause fails', async () => {
+    // Prepare
+    const refuse: Handler = async () => {
+      throw Object.assign(new Error('Bad request'), { name: 'Pinpoint.BadRequestException' });
+    };
+    const recorderDown: Handler = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+    };
+
+    // Act
+    const { outcome, published } = await runActivation(definition, jobEvent, {
+      'Start import': refuse,
+      'Import refused': recorderDown,
+    });
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    expect(published[0]?.detailType).toBe('Audience Import Failed');
+    expect(published[0]?.detail.failures).toHaveLength(3);
+    expect(published[0]?.detail.reason).toContain('ImportFailureNotRecorded');
+  });
+
+  it('lets a 4 KB build error into the state only cut to a fixed length, and still emails it', async () => {
+    // Prepare
+    const sizes = new StateSizes();
+    const failing = boundedErrors(async () => {
+      throw new UserFacingError(`weekly-genres.out line 3: ${'y'.repeat(4096)}`);
+    });
+
+    // Act
+    const { outcome, published } = await runActivation(
+      definition,
+      jobEvent,
+      { 'Build audience files': failing },
+      sizes,
+    );
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    expect(published[0]?.detail.reason).toMatch(/^weekly-genres\.out line 3: y+…$/);
+    expect(sizes.largest.get('Describe failure')).toBeLessThan(2048);
   });
 });

@@ -49,6 +49,36 @@ export interface PublishedEvent {
  * Executes a definition locally (aws-local-stepfunctions) with stand-ins for its tasks. The states
  * named in `publishStates` record the events they would put on the bus instead of calling AWS.
  */
+/**
+ * The largest input or output of each state seen in local runs, in UTF-8 bytes of its JSON, as
+ * Step Functions counts them against its 256 KB limit.
+ */
+export class StateSizes {
+  readonly largest = new Map<string, number>();
+
+  /** Reads a run's event log to its end, noting every state's input and output. */
+  async record(events: AsyncIterable<unknown>): Promise<void> {
+    for await (const event of events as AsyncIterable<{ type: string; state?: Record<string, unknown> }>) {
+      if (event.type !== 'StateEntered' && event.type !== 'StateExited') continue;
+      const { name, input, output } = event.state as { name: string; input?: unknown; output?: unknown };
+      for (const data of [input, output]) if (data !== undefined) this.note(name, data);
+    }
+  }
+
+  /** Notes one state's data. */
+  note(state: string, data: unknown): void {
+    const bytes = Buffer.byteLength(JSON.stringify(data));
+    this.largest.set(state, Math.max(this.largest.get(state) ?? 0, bytes));
+  }
+
+  /** The largest state seen, and where. */
+  max(): { state: string; bytes: number } {
+    let top = { state: '(none)', bytes: 0 };
+    for (const [state, bytes] of this.largest) if (bytes > top.bytes) top = { state, bytes };
+    return top;
+  }
+}
+
 export async function runLocally(
   definition: Record<string, unknown>,
   input: object,
@@ -59,6 +89,8 @@ export async function runLocally(
     readonly retryIntervalOverrides?: Record<string, number>;
     /** The context object (`$$`) where a definition reads it, e.g. `{ Execution: { Id: … } }`. */
     readonly context?: Record<string, unknown>;
+    /** Records the size of every state's input and output. */
+    readonly stateSizes?: StateSizes;
   },
 ) {
   const published: PublishedEvent[] = [];
@@ -90,7 +122,7 @@ export async function runLocally(
       ...(options.context ? { context: options.context } : {}),
     } as never,
   );
-  return execution.result.then(
+  const outcome = execution.result.then(
     (result: unknown) => ({ outcome: 'succeeded', result, published }),
     (error: Error) => ({
       outcome: `failed: ${((error.cause as Error | undefined) ?? error).name}`,
@@ -98,4 +130,6 @@ export async function runLocally(
       published,
     }),
   );
+  if (options.stateSizes) await options.stateSizes.record(execution.eventLogs);
+  return outcome;
 }

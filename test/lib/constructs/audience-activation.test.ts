@@ -1,6 +1,8 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../synth';
+import { definitionOf } from '../../workflows/definition';
+import { allowedPairs } from './iam-statements';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
@@ -150,5 +152,51 @@ describe('AudienceActivation', () => {
       Timeout: 900,
       Environment: { Variables: Match.objectLike({ AUDIENCES_PREFIX: 'audiences/', HOLDOUT_PERCENT: '10' }) },
     });
+  });
+
+  it('lets the workflow read the map item files and write the map results, under those prefixes only', () => {
+    // Prepare
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'e'.repeat(32) });
+
+    // Act
+    const s3Pairs = allowedPairs(template, 'ActivationWorkflowRole').filter((p) => p.startsWith('s3:'));
+
+    // Assess
+    expect(s3Pairs.sort()).toEqual([
+      's3:AbortMultipartUpload DataLakeTrusted/audiences/_map-results/*',
+      's3:GetObject DataLakeTrusted/audiences/_map-items/*',
+      's3:GetObject DataLakeTrusted/audiences/_map-results/*',
+      's3:ListMultipartUploadParts DataLakeTrusted/audiences/_map-results/*',
+      's3:PutObject DataLakeTrusted/audiences/_map-results/*',
+    ]);
+    expect(
+      allowedPairs(template, 'ActivationOutcomeRole')
+        .filter((p) => p.startsWith('s3:'))
+        .sort(),
+    ).toEqual([
+      's3:GetObject DataLakeTrusted/audiences/_map-items/*',
+      's3:GetObject DataLakeTrusted/audiences/_map-results/*',
+    ]);
+  });
+
+  it("reads both maps' items from S3 and writes their results to S3, so neither list is in the state", () => {
+    // Prepare
+    const { template } = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'e'.repeat(32) });
+
+    // Act
+    const { States: states } = definitionOf(template, 'ActivationWorkflow') as {
+      States: Record<string, any>;
+    };
+
+    // Assess
+    expect(states['Build each part'].ItemReader.Parameters['Key.$']).toBe('$.build.parts.key');
+    expect(states['Import each audience'].ItemReader.Parameters['Key.$']).toBe('$.build.audienceList.key');
+    for (const map of [states['Build each part'], states['Import each audience']]) {
+      expect(map.ItemReader.Resource).toMatch(/:states:::s3:getObject$/);
+      expect(map.ItemReader.ReaderConfig).toEqual({ InputType: 'JSON' });
+      expect(map.ResultWriter.Resource).toMatch(/:states:::s3:putObject$/);
+      expect(map.ResultWriter.Parameters.Prefix).toBe('audiences/_map-results');
+      expect(map.ItemsPath).toBeUndefined();
+    }
   });
 });
