@@ -9,7 +9,7 @@ import { DEFAULT_NORMALISE_OPTIONS, type NormaliseOptions } from './column-types
 import { reportCsv, csvEncoder } from './csv-rows';
 import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
 import { parquetEncoder, ROW_GROUP_ROWS, type RowEncoder } from './parquet-rows';
-import { type CellValue, FileProblem, readDatasetRows, type RowProblem } from './read-rows';
+import { type CellValue, FileProblem, readDatasetBatches, type RowProblem } from './read-rows';
 
 /** How many problems an outcome (and so an event or an email) carries; the report has them all. */
 export const FIRST_PROBLEMS = 10;
@@ -213,35 +213,37 @@ class FileRun {
       for (const chunk of chunks) if (!trusted.write(chunk)) await once(trusted, 'drain');
     };
     let lastProgress = 0;
-    for await (const record of readDatasetRows(source, this.dataset, this.request.key)) {
-      if (record.kind === 'header') {
-        this.header = record.written;
-        const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
-        encoder =
-          this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
-        continue;
-      }
-      this.counts.rowsIn++;
-      if (record.bytes - lastProgress >= 1 << 20) {
-        lastProgress = record.bytes;
-        this.request.onProgress?.(record.bytes);
-      }
-      if (record.kind === 'invalid') {
-        this.counts.bad++;
-        for (const problem of record.problems) await this.writeProblem(problem);
-        await this.writeRawRow(record.line, record.raw);
-        continue;
-      }
-      hashRow(record.values);
-      if (!this.seen.add(idHash[0]!, idHash[1]!)) {
-        this.counts.duplicates++;
-        continue;
-      }
-      this.counts.good++;
-      batch.push(record.values as CellValue[]);
-      if (batch.length >= ROW_GROUP_ROWS) {
-        await flush(encoder!.encode(batch));
-        batch = [];
+    for await (const records of readDatasetBatches(source, this.dataset, this.request.key)) {
+      for (const record of records) {
+        if (record.kind === 'header') {
+          this.header = record.written;
+          const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
+          encoder =
+            this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
+          continue;
+        }
+        this.counts.rowsIn++;
+        if (record.bytes - lastProgress >= 1 << 20) {
+          lastProgress = record.bytes;
+          this.request.onProgress?.(record.bytes);
+        }
+        if (record.kind === 'invalid') {
+          this.counts.bad++;
+          for (const problem of record.problems) await this.writeProblem(problem);
+          await this.writeRawRow(record.line, record.raw);
+          continue;
+        }
+        hashRow(record.values);
+        if (!this.seen.add(idHash[0]!, idHash[1]!)) {
+          this.counts.duplicates++;
+          continue;
+        }
+        this.counts.good++;
+        batch.push(record.values as CellValue[]);
+        if (batch.length >= ROW_GROUP_ROWS) {
+          await flush(encoder!.encode(batch));
+          batch = [];
+        }
       }
     }
     await flush(encoder!.encode(batch));
@@ -290,30 +292,46 @@ class FileRun {
   }
 }
 
-/**
- * The 64-bit hash of a normalised row, into `idHash`: the activation core's two hash lanes, fed
- * with UTF-16 code units and a separator after each cell, so no joined string or byte copy is made.
- */
-function hashRow(values: readonly CellValue[]): void {
-  let h1 = HASH_SEED_1;
-  let h2 = HASH_SEED_2;
-  let length = 0;
-  for (const value of values) {
-    const text = keyText(value);
-    for (let i = 0; i <= text.length; i++) {
-      // 0x1f (unit separator) ends each cell: ("ab", "c") and ("a", "bc") differ.
-      const c = i < text.length ? text.charCodeAt(i) : 0x1f;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    length += text.length + 1;
-  }
-  finishHash(h1, h2, length, 0);
+/** Scratch space to hash a number by its 64 bits. */
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
+
+/** The two hash lanes while a row is hashed. */
+let lane1 = 0;
+let lane2 = 0;
+
+function mix(c: number): void {
+  lane1 = Math.imul(lane1 ^ c, 0x01000193);
+  lane2 = Math.imul(lane2 ^ c, 0x5bd1e995);
+  lane2 ^= lane2 >>> 15;
 }
 
-function keyText(value: CellValue): string {
-  if (value === null) return '';
-  if (value instanceof Date) return String(value.getTime());
-  return String(value);
+/**
+ * The 64-bit hash of a normalised row, into `idHash`: the activation core's two hash lanes, fed
+ * with each string's UTF-16 code units, each number's (or timestamp's milliseconds') 64 bits
+ * after a type tag, and a separator after each cell, so no joined string, byte copy or
+ * number-to-text conversion is made. ("ab", "c") and ("a", "bc") differ by the separator.
+ */
+function hashRow(values: readonly CellValue[]): void {
+  lane1 = HASH_SEED_1;
+  lane2 = HASH_SEED_2;
+  let length = 0;
+  for (let v = 0; v < values.length; v++) {
+    const value = values[v]!;
+    if (typeof value === 'string') {
+      for (let i = 0; i < value.length; i++) mix(value.charCodeAt(i));
+      length += value.length;
+    } else if (value !== null) {
+      NUMBER_BITS[0] = typeof value === 'number' ? value : value.getTime();
+      // 0x10000 and up is no UTF-16 code unit: a number never hashes like a string.
+      mix(typeof value === 'number' ? 0x10001 : 0x10002);
+      mix(NUMBER_WORDS[0]!);
+      mix(NUMBER_WORDS[1]!);
+      length += 3;
+    }
+    // 0x1f (unit separator) ends each cell; a null cell is the separator alone.
+    mix(0x1f);
+    length += 1;
+  }
+  finishHash(lane1, lane2, length, 0);
 }
