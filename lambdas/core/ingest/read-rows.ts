@@ -86,8 +86,13 @@ export interface ReadOptions {
    * The header is still checked, so every part reports the same header problems.
    */
   readonly header?: string;
-  /** Lines of the file before this part, so line numbers are those of the whole file. */
+  /**
+   * Lines of the file before this part, so line numbers are those of the whole file. Given (0 for
+   * the first part), it marks the read as a part: a part may hold no rows.
+   */
   readonly linesBefore?: number;
+  /** The file's record delimiter, for a part: found on the header line, not guessed from the part. */
+  readonly recordDelimiter?: '\n' | '\r\n';
 }
 
 /**
@@ -105,6 +110,7 @@ export async function* readDatasetBatches(
   const parser = parse({
     bom: true,
     relax_column_count: true,
+    ...(options.recordDelimiter ? { record_delimiter: options.recordDelimiter } : {}),
     // The line and byte counts ride at the end of each record: cheaper than `info`, which builds
     // an object per record.
     on_record: (record: string[], context) => {
@@ -153,8 +159,8 @@ export async function* readDatasetBatches(
   const tail = [...skippedRows(skipped, file, lastLine, bytes, Infinity)];
   if (tail.length > 0) yield tail;
   if (!header) throw new FileProblem(file, 1, 'the file is empty: it holds no header and no rows');
-  // A part of a file may hold nothing but bad records; a whole file must hold rows.
-  if (options.header === undefined && lastLine <= 1) {
+  // A part of a file (linesBefore given) may hold no rows; a whole file must.
+  if (options.linesBefore === undefined && lastLine <= 1) {
     throw new FileProblem(file, 1, 'the file holds a header but no rows');
   }
 }
