@@ -35,6 +35,9 @@ function zones(files: Record<string, string>) {
   return { landing, trusted: new MemoryObjectStore(), quarantine: new MemoryObjectStore() };
 }
 
+/** The plan step of a file below the split threshold: ingest it whole. */
+const WHOLE = { 'Plan ranges': async () => ({ split: false }) };
+
 const PUBLISH_STATES = ['Publish ingest outcome', 'Publish ingest crash'];
 
 describe('ingestion workflow, executed locally', () => {
@@ -49,7 +52,7 @@ describe('ingestion workflow, executed locally', () => {
     });
 
     const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-1'), {
-      handlers: { 'Ingest file': ingestOver(stores) },
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
       publishStates: PUBLISH_STATES,
     });
 
@@ -70,7 +73,7 @@ describe('ingestion workflow, executed locally', () => {
     const stores = zones({ 'web/orders.csv': `${ORDERS}\n${rows.join('\n')}\n` });
 
     const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-2'), {
-      handlers: { 'Ingest file': ingestOver(stores) },
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
       publishStates: PUBLISH_STATES,
     });
 
@@ -85,7 +88,10 @@ describe('ingestion workflow, executed locally', () => {
 
   it('writes nothing the second time the same file (key and ETag) comes through, and flags the event as a re-delivery', async () => {
     const stores = zones({ 'web/orders.csv': `${ORDERS}\nO1,C1,2,10.50,2025-03-01T10:00:00Z\n` });
-    const options = { handlers: { 'Ingest file': ingestOver(stores) }, publishStates: PUBLISH_STATES };
+    const options = {
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
+      publishStates: PUBLISH_STATES,
+    };
     await runLocally(definition, request('web/orders.csv', 'etag-3'), options);
     const before = new Map(stores.trusted.objects);
 
@@ -106,7 +112,7 @@ describe('ingestion workflow, executed locally', () => {
     };
 
     const { outcome, published } = await runLocally(definition, request('store/sales.csv', 'etag-4'), {
-      handlers: { 'Ingest file': crash },
+      handlers: { ...WHOLE, 'Ingest file': crash },
       publishStates: PUBLISH_STATES,
     });
 
