@@ -12,6 +12,10 @@ export const ingestEnv = z.object({
     .refine(isSupportedCountry, 'is not a country code libphonenumber-js knows')
     .transform((code) => code as CountryCode)
     .default('US'),
+  /** Files larger than this are planned in byte ranges (Distributed Map); smaller ones are ingested whole. */
+  SPLIT_ABOVE_BYTES: z.coerce.number().int().positive().default(2_000_000_000),
+  /** About how many bytes each range holds. */
+  RANGE_BYTES: z.coerce.number().int().positive().default(1_000_000_000),
 });
 
 export type IngestEnv = z.infer<typeof ingestEnv>;

@@ -40,6 +40,15 @@ export class LocalObjectStore implements ObjectStore {
     return handle.createReadStream();
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Readable> {
+    const file = this.#fileOf(key);
+    const handle = await open(file, 'r').catch((error: unknown) => {
+      throw isMissing(error) ? this.#missing(file, error) : error;
+    });
+    // createReadStream's end is inclusive.
+    return handle.createReadStream({ start, end: end - 1 });
+  }
+
   async put(
     key: string,
     body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array,

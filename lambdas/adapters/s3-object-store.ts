@@ -56,6 +56,21 @@ export class S3ObjectStore implements ObjectStore {
     return body;
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Readable> {
+    const { Body: body } = await this.#client.send(
+      // HTTP ranges are inclusive: bytes=start-(end-1).
+      new GetObjectCommand({
+        Bucket: this.#bucket,
+        Key: this.#keyOf(key),
+        Range: `bytes=${start}-${end - 1}`,
+      }),
+    );
+    if (!(body instanceof Readable)) {
+      throw new Error(`GetObject of ${this.#locationOf(key)} returned no Node.js stream`);
+    }
+    return body;
+  }
+
   async put(
     key: string,
     body: Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectInfo, ObjectStore } from '../../lambdas/core/ports/object-store';
+import { type ObjectInfo, type ObjectStore, readRange } from '../../lambdas/core/ports/object-store';
 import { UserFacingError } from '../../lambdas/core/errors';
 
 /**
@@ -25,6 +25,29 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
 
       // Assess
       expect(body).toBe('User.UserId\nu-1\nu-2\n');
+    });
+
+    it('reads bytes [start, end) of an object, with its own ranged read and with the fallback', async () => {
+      // Prepare
+      await store.put('landing/big.csv', 'abcdefghij');
+
+      // Act
+      const ranged = await buffer(Readable.from(await readRange(store, 'landing/big.csv', 2, 7)));
+      const sliced = await buffer(
+        Readable.from(
+          await readRange(
+            { ...store, get: store.get.bind(store), getRange: undefined } as ObjectStore,
+            'landing/big.csv',
+            2,
+            7,
+          ),
+        ),
+      );
+
+      // Assess
+      expect(store.getRange).toBeTypeOf('function');
+      expect(ranged.toString()).toBe('cdefg');
+      expect(sliced.toString()).toBe('cdefg');
     });
 
     it('returns every byte of a binary body unchanged', async () => {

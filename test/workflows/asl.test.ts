@@ -36,6 +36,8 @@ describe.each([
   // failed-execution alarm emails. A part's failure is caught by its Distributed Map.
   const reportedByTheAlarm = [
     'Build part',
+    'Check range',
+    'Write range',
     'Publish outcome',
     'Publish synced',
     'Publish kept batches',

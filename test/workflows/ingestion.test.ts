@@ -4,7 +4,22 @@ import { ingestEventOf } from '../../lambdas/core/ingest/ingest-events';
 import { ingestFile } from '../../lambdas/core/ingest/ingest-file';
 import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
-import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
+import {
+  checkRange,
+  finishRanges,
+  mergeRanges,
+  planLandingRanges,
+  type RangeCheck,
+  type RangeJob,
+  writeRange,
+} from '../../lambdas/core/ingest/ingest-ranges';
+import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
+
+/** What the range step's item processors hand the range function. */
+type RangeJobInput = Pick<RangeJob, 'header' | 'recordDelimiter' | 'range'> & {
+  step: 'check' | 'write';
+  withDrops?: number[];
+};
 
 const buckets = { landing: 'landing', trusted: 'trusted', quarantine: 'quarantine' };
 const ORDERS = 'order_id,customer_id,item_count,amount,ordered_at';
@@ -35,6 +50,9 @@ function zones(files: Record<string, string>) {
   return { landing, trusted: new MemoryObjectStore(), quarantine: new MemoryObjectStore() };
 }
 
+/** The plan step of a file below the split threshold: ingest it whole. */
+const WHOLE = { 'Plan ranges': async () => ({ split: false }) };
+
 const PUBLISH_STATES = ['Publish ingest outcome', 'Publish ingest crash'];
 
 describe('ingestion workflow, executed locally', () => {
@@ -49,7 +67,7 @@ describe('ingestion workflow, executed locally', () => {
     });
 
     const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-1'), {
-      handlers: { 'Ingest file': ingestOver(stores) },
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
       publishStates: PUBLISH_STATES,
     });
 
@@ -70,7 +88,7 @@ describe('ingestion workflow, executed locally', () => {
     const stores = zones({ 'web/orders.csv': `${ORDERS}\n${rows.join('\n')}\n` });
 
     const { outcome, published } = await runLocally(definition, request('web/orders.csv', 'etag-2'), {
-      handlers: { 'Ingest file': ingestOver(stores) },
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
       publishStates: PUBLISH_STATES,
     });
 
@@ -85,7 +103,10 @@ describe('ingestion workflow, executed locally', () => {
 
   it('writes nothing the second time the same file (key and ETag) comes through, and flags the event as a re-delivery', async () => {
     const stores = zones({ 'web/orders.csv': `${ORDERS}\nO1,C1,2,10.50,2025-03-01T10:00:00Z\n` });
-    const options = { handlers: { 'Ingest file': ingestOver(stores) }, publishStates: PUBLISH_STATES };
+    const options = {
+      handlers: { ...WHOLE, 'Ingest file': ingestOver(stores) },
+      publishStates: PUBLISH_STATES,
+    };
     await runLocally(definition, request('web/orders.csv', 'etag-3'), options);
     const before = new Map(stores.trusted.objects);
 
@@ -106,7 +127,7 @@ describe('ingestion workflow, executed locally', () => {
     };
 
     const { outcome, published } = await runLocally(definition, request('store/sales.csv', 'etag-4'), {
-      handlers: { 'Ingest file': crash },
+      handlers: { ...WHOLE, 'Ingest file': crash },
       publishStates: PUBLISH_STATES,
     });
 
@@ -137,5 +158,82 @@ describe('ingestion workflow, executed locally', () => {
     expect(outcome).toBe('failed: InvalidRequest');
     expect(called).toBe(false);
     expect(published).toEqual([]);
+  });
+});
+
+describe('ranged ingestion item processors, executed locally', () => {
+  let definition: Record<string, unknown>;
+  beforeAll(() => {
+    definition = definitionOf(buildApp().template, 'IngestionWorkflow');
+  });
+
+  it('check and write each range through the range step, which together ingest like the whole file', async () => {
+    const lines = [ORDERS];
+    for (let i = 1; i <= 120; i++) {
+      lines.push(
+        i % 30 === 0
+          ? `O${i},C1,many,3,2025-01-01T00:00:00Z`
+          : `O${i},C${i % 5},1,${i}.5,2025-01-01T00:00:00Z`,
+      );
+    }
+    lines.push(`O1,C1,1,1.5,2025-01-01T00:00:00Z`); // a copy of the first row, in the last range
+    const body = `${lines.join('\n')}\n`;
+    const whole = zones({ 'web/orders.csv': body });
+    const ranged = zones({ 'web/orders.csv': body });
+    const file = request('web/orders.csv', 'etag-9');
+    const ingest = { key: file.source.key, etag: file.etag, ingestDate: file.ingestDate };
+    const plan = await planLandingRanges(ranged.landing, ingest.key, 800);
+    expect(plan.ranges.length).toBeGreaterThan(2);
+    const item = (step: string, range: unknown, more = {}) => ({
+      step,
+      ...file,
+      header: plan.header,
+      recordDelimiter: plan.recordDelimiter,
+      range,
+      ...more,
+    });
+    // The stand-in of the range function: the core step the item names, over in-memory zones.
+    const rangeStep: Handler = async (input: RangeJobInput) => {
+      const job = {
+        ...ingest,
+        header: input.header,
+        recordDelimiter: input.recordDelimiter,
+        range: input.range,
+      };
+      if (input.step === 'check') return checkRange(ranged, job);
+      return writeRange(ranged, job, input.withDrops!.includes(input.range.index));
+    };
+
+    const checks: RangeCheck[] = [];
+    for (const range of plan.ranges) {
+      const run = await runLocally(itemProcessorOf(definition, 'Check each range'), item('check', range), {
+        handlers: { 'Check range': rangeStep },
+      });
+      expect(run.outcome).toBe('succeeded');
+      checks.push(run.result as RangeCheck);
+    }
+    const merged = await mergeRanges(ranged, ingest, checks);
+    expect(merged.status).toBe('write');
+    if (merged.status !== 'write') return;
+    for (const range of plan.ranges) {
+      const run = await runLocally(
+        itemProcessorOf(definition, 'Write each range'),
+        item('write', range, { withDrops: merged.withDrops }),
+        { handlers: { 'Write range': rangeStep } },
+      );
+      expect(run.outcome).toBe('succeeded');
+    }
+    const outcome = await finishRanges(ranged, ingest, merged);
+    const expected = await ingestFile(whole, ingest);
+
+    const counts = (o: typeof outcome) =>
+      o.status === 'ingested'
+        ? { rowsIn: o.rowsIn, good: o.good, bad: o.bad, duplicates: o.duplicates }
+        : o.status;
+    expect(counts(outcome)).toEqual(counts(expected));
+    expect(counts(outcome)).toEqual({ rowsIn: 121, good: 116, bad: 4, duplicates: 1 });
+    expect(ranged.quarantine.objects.get('quarantine/web/orders.csv/report.csv')?.toString()).toBe(
+      whole.quarantine.objects.get('quarantine/web/orders.csv/report.csv')?.toString(),
+    );
   });
 });

@@ -172,6 +172,41 @@ function instantOf(value: string): Date | string {
   return date;
 }
 
+/**
+ * The common spelling `YYYY-MM-DDTHH:MM:SSZ` read digit by digit, without regexes or a second
+ * Date: the instant `instantOf` gives, or undefined to let `instantOf` decide (any other form,
+ * a day the month does not have, an hour past 23).
+ */
+function isoUtcSeconds(value: string): Date | undefined {
+  if (value.length !== 20 || value.charCodeAt(19) !== 90 /* Z */ || value.charCodeAt(10) !== 84 /* T */) {
+    return undefined;
+  }
+  if (value[4] !== '-' || value[7] !== '-' || value[13] !== ':' || value[16] !== ':') return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (day > 28 && day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  // Date.UTC reads years 0–99 as 1900–1999; ISO 8601 does not.
+  if (year < 100) return undefined;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+}
+
+/** The number written by `length` ASCII digits from `start`, or -1. */
+function digits(value: string, start: number, length: number): number {
+  let number = 0;
+  for (let i = start; i < start + length; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    number = number * 10 + c;
+  }
+  return number;
+}
+
 function instantSchema() {
   return z
     .string()
@@ -192,7 +227,7 @@ export const timestampType: ColumnType = {
   storage: 'timestamp',
   schema: instantSchema(),
   fast: (raw) => {
-    const instant = trimmed(raw) ? instantOf(raw) : undefined;
+    const instant = isoUtcSeconds(raw) ?? (trimmed(raw) ? instantOf(raw) : undefined);
     return instant instanceof Date ? instant : undefined;
   },
 };
@@ -206,7 +241,7 @@ export const epochSecondsType: ColumnType = {
   storage: 'bigint',
   schema: instantSchema().transform((date) => Math.floor(date.getTime() / 1000)),
   fast: (raw) => {
-    const instant = trimmed(raw) ? instantOf(raw) : undefined;
+    const instant = isoUtcSeconds(raw) ?? (trimmed(raw) ? instantOf(raw) : undefined);
     return instant instanceof Date ? Math.floor(instant.getTime() / 1000) : undefined;
   },
 };

@@ -9,7 +9,13 @@ import { DEFAULT_NORMALISE_OPTIONS, type NormaliseOptions } from './column-types
 import { reportCsv, csvEncoder } from './csv-rows';
 import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
 import { parquetEncoder, ROW_GROUP_ROWS, type RowEncoder } from './parquet-rows';
-import { type CellValue, FileProblem, readDatasetRows, type RowProblem } from './read-rows';
+import {
+  type CellValue,
+  FileProblem,
+  readDatasetBatches,
+  type ReadOptions,
+  type RowProblem,
+} from './read-rows';
 
 /** How many problems an outcome (and so an event or an email) carries; the report has them all. */
 export const FIRST_PROBLEMS = 10;
@@ -151,40 +157,86 @@ export async function ingestFile(stores: IngestStores, request: IngestRequest): 
 /** Thrown through the trusted writer to abort it: a rejected file leaves nothing in the trusted zone. */
 class Rejected extends Error {}
 
+/** What one pass over a file (or over one byte range of it) reads and writes. */
+export interface RunShape {
+  /** Where the bytes come from; by default the whole landing object. */
+  readonly source?: () => Promise<AsyncIterable<Uint8Array | string>>;
+  readonly read?: ReadOptions;
+  /** The trusted object written; undefined: none (a range's check pass). */
+  readonly output?: string;
+  /** The quarantine folder written; undefined: none (a range's write pass). */
+  readonly quarantinePrefix?: string;
+  /** Whether the bad-row threshold applies (a range's share is judged on the whole file). */
+  readonly threshold: boolean;
+  /** Rows whose hash is here are duplicates of rows in an earlier range of the file. */
+  readonly drop?: IdHashSet;
+  /** Collects the hash of every row kept, for the cross-range duplicate check. */
+  readonly hashes?: HashList;
+}
+
+/** 64-bit row hashes in order (as `IdHashSet` takes them: signed 32-bit halves), 8 bytes a row. */
+export class HashList {
+  private words = new Int32Array(1 << 12);
+  length = 0;
+  push(h1: number, h2: number): void {
+    if (2 * this.length + 2 > this.words.length) {
+      const grown = new Int32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    this.words[2 * this.length] = h1;
+    this.words[2 * this.length + 1] = h2;
+    this.length++;
+  }
+  bytes(): Uint8Array {
+    return new Uint8Array(this.words.buffer, 0, this.length * 8);
+  }
+}
+
 /** One pass over one file, with its two outputs. */
-class FileRun {
+export class FileRun {
   private readonly counts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
   private readonly firstProblems: RowProblem[] = [];
   private readonly seen = new IdHashSet(1 << 12);
   private readonly quarantine = new Map<string, Writable>();
   private header: readonly string[] = [];
-  private readonly prefix: string;
+  private readonly shape: RunShape;
 
   constructor(
     private readonly stores: IngestStores,
     private readonly dataset: DatasetDefinition,
     private readonly request: IngestRequest,
+    shape?: RunShape,
   ) {
-    this.prefix = quarantinePrefixOf(request.key);
+    this.shape = shape ?? {
+      output: trustedKeyOf(dataset, request),
+      quarantinePrefix: quarantinePrefixOf(request.key),
+      threshold: true,
+    };
   }
 
   async execute(): Promise<IngestOutcome> {
-    const output = trustedKeyOf(this.dataset, this.request);
-    const sink = objectStoreSink(this.stores.trusted);
-    const trusted = sink.openWrite(
-      output,
-      this.dataset.output === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
-    );
+    const output = this.shape.output;
+    const trusted = output
+      ? objectStoreSink(this.stores.trusted).openWrite(
+          output,
+          this.dataset.output === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
+        )
+      : undefined;
     let reason: string | undefined;
     try {
       await this.stream(trusted);
-      reason = this.thresholdReason();
+      reason = this.shape.threshold ? this.thresholdReason() : undefined;
       if (reason) throw new Rejected(reason);
-      trusted.end();
-      await finished(trusted);
+      if (trusted) {
+        trusted.end();
+        await finished(trusted);
+      }
     } catch (error) {
-      trusted.destroy(error instanceof Error ? error : new Error(String(error)));
-      await finished(trusted).catch(() => undefined);
+      if (trusted) {
+        trusted.destroy(error instanceof Error ? error : new Error(String(error)));
+        await finished(trusted).catch(() => undefined);
+      }
       if (error instanceof FileProblem) {
         reason = error.message;
         const problem = { line: error.line, reason: error.reason };
@@ -202,46 +254,54 @@ class FileRun {
     const base = { dataset: this.dataset.name, key: this.request.key, report, ...this.counts };
     const firstProblems = this.firstProblems.slice(0, FIRST_PROBLEMS);
     if (reason !== undefined) return { status: 'rejected', reason, firstProblems, ...base };
-    return { status: 'ingested', output, firstProblems, ...base };
+    return { status: 'ingested', output: output ?? '', firstProblems, ...base };
   }
 
-  private async stream(trusted: Writable): Promise<void> {
-    const source = await this.stores.landing.get(this.request.key);
+  private async stream(trusted: Writable | undefined): Promise<void> {
+    const source = this.shape.source
+      ? await this.shape.source()
+      : await this.stores.landing.get(this.request.key);
     let encoder: RowEncoder | undefined;
     let batch: CellValue[][] = [];
     const flush = async (chunks: Uint8Array[]) => {
+      if (!trusted) return;
       for (const chunk of chunks) if (!trusted.write(chunk)) await once(trusted, 'drain');
     };
+    const { drop, hashes } = this.shape;
     let lastProgress = 0;
-    for await (const record of readDatasetRows(source, this.dataset, this.request.key)) {
-      if (record.kind === 'header') {
-        this.header = record.written;
-        const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
-        encoder =
-          this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
-        continue;
-      }
-      this.counts.rowsIn++;
-      if (record.bytes - lastProgress >= 1 << 20) {
-        lastProgress = record.bytes;
-        this.request.onProgress?.(record.bytes);
-      }
-      if (record.kind === 'invalid') {
-        this.counts.bad++;
-        for (const problem of record.problems) await this.writeProblem(problem);
-        await this.writeRawRow(record.line, record.raw);
-        continue;
-      }
-      hashRow(record.values);
-      if (!this.seen.add(idHash[0]!, idHash[1]!)) {
-        this.counts.duplicates++;
-        continue;
-      }
-      this.counts.good++;
-      batch.push(record.values as CellValue[]);
-      if (batch.length >= ROW_GROUP_ROWS) {
-        await flush(encoder!.encode(batch));
-        batch = [];
+    for await (const records of readDatasetBatches(source, this.dataset, this.request.key, this.shape.read)) {
+      for (const record of records) {
+        if (record.kind === 'header') {
+          this.header = record.written;
+          const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
+          encoder =
+            this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
+          continue;
+        }
+        this.counts.rowsIn++;
+        if (record.bytes - lastProgress >= 1 << 20) {
+          lastProgress = record.bytes;
+          this.request.onProgress?.(record.bytes);
+        }
+        if (record.kind === 'invalid') {
+          this.counts.bad++;
+          for (const problem of record.problems) await this.writeProblem(problem);
+          await this.writeRawRow(record.line, record.raw);
+          continue;
+        }
+        hashRow(record.values);
+        if (!this.seen.add(idHash[0]!, idHash[1]!) || drop?.has(idHash[0]!, idHash[1]!)) {
+          this.counts.duplicates++;
+          continue;
+        }
+        hashes?.push(idHash[0]!, idHash[1]!);
+        this.counts.good++;
+        if (!trusted) continue;
+        batch.push(record.values as CellValue[]);
+        if (batch.length >= ROW_GROUP_ROWS) {
+          await flush(encoder!.encode(batch));
+          batch = [];
+        }
       }
     }
     await flush(encoder!.encode(batch));
@@ -249,17 +309,18 @@ class FileRun {
   }
 
   private thresholdReason(): string | undefined {
-    const maxShare = this.request.maxBadShare ?? DEFAULT_MAX_BAD_SHARE;
-    if (this.counts.rowsIn === 0 || this.counts.bad / this.counts.rowsIn <= maxShare) return undefined;
-    const share = ((100 * this.counts.bad) / this.counts.rowsIn).toFixed(1);
-    return `${this.request.key}: ${this.counts.bad} of ${this.counts.rowsIn} rows (${share} %) are invalid, more than the ${(100 * maxShare).toFixed(1)} % allowed, so the file was rejected whole`;
+    return thresholdReason(this.request, this.counts);
   }
 
   /** A quarantine CSV, opened on first use with its header row. */
-  private openQuarantine(name: 'report.csv' | 'rows.csv', header: readonly string[]): Writable {
+  private openQuarantine(name: 'report.csv' | 'rows.csv', header: readonly string[]): Writable | undefined {
+    if (this.shape.quarantinePrefix === undefined) return undefined;
     let writer = this.quarantine.get(name);
     if (!writer) {
-      writer = objectStoreSink(this.stores.quarantine).openWrite(`${this.prefix}${name}`, 'text/csv');
+      writer = objectStoreSink(this.stores.quarantine).openWrite(
+        `${this.shape.quarantinePrefix}${name}`,
+        'text/csv',
+      );
       writer.write(reportCsv([header]));
       this.quarantine.set(name, writer);
     }
@@ -268,7 +329,8 @@ class FileRun {
 
   private async writeProblem(problem: RowProblem): Promise<void> {
     if (this.firstProblems.length < FIRST_PROBLEMS) this.firstProblems.push(problem);
-    const report = this.openQuarantine('report.csv', ['file', 'line', 'column', 'value', 'reason']);
+    const report = this.openQuarantine('report.csv', REPORT_HEADER);
+    if (!report) return;
     const line = reportCsv([
       [this.request.key, problem.line, problem.column ?? '', problem.value ?? '', problem.reason],
     ]);
@@ -278,6 +340,7 @@ class FileRun {
   /** The bad row itself, as read, so it can be fixed and dropped again. */
   private async writeRawRow(line: number, raw: readonly string[] | undefined): Promise<void> {
     const rows = this.openQuarantine('rows.csv', ['line', ...this.header]);
+    if (!rows) return;
     if (!rows.write(reportCsv([[line, ...(raw ?? [])]]))) await once(rows, 'drain');
   }
 
@@ -286,34 +349,61 @@ class FileRun {
     const writers = [...this.quarantine.values()];
     for (const writer of writers) writer.end();
     await Promise.all(writers.map((writer) => finished(writer)));
-    return this.quarantine.has('report.csv') ? `${this.prefix}report.csv` : undefined;
+    return this.quarantine.has('report.csv') ? `${this.shape.quarantinePrefix}report.csv` : undefined;
   }
+}
+
+/** The columns of a quarantine report. */
+export const REPORT_HEADER = ['file', 'line', 'column', 'value', 'reason'] as const;
+
+/** Why a file with these counts is rejected for its share of bad rows, or undefined. */
+export function thresholdReason(request: IngestRequest, counts: IngestCounts): string | undefined {
+  const maxShare = request.maxBadShare ?? DEFAULT_MAX_BAD_SHARE;
+  if (counts.rowsIn === 0 || counts.bad / counts.rowsIn <= maxShare) return undefined;
+  const share = ((100 * counts.bad) / counts.rowsIn).toFixed(1);
+  return `${request.key}: ${counts.bad} of ${counts.rowsIn} rows (${share} %) are invalid, more than the ${(100 * maxShare).toFixed(1)} % allowed, so the file was rejected whole`;
+}
+
+/** Scratch space to hash a number by its 64 bits. */
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
+
+/** The two hash lanes while a row is hashed. */
+let lane1 = 0;
+let lane2 = 0;
+
+function mix(c: number): void {
+  lane1 = Math.imul(lane1 ^ c, 0x01000193);
+  lane2 = Math.imul(lane2 ^ c, 0x5bd1e995);
+  lane2 ^= lane2 >>> 15;
 }
 
 /**
  * The 64-bit hash of a normalised row, into `idHash`: the activation core's two hash lanes, fed
- * with UTF-16 code units and a separator after each cell, so no joined string or byte copy is made.
+ * with each string's UTF-16 code units, each number's (or timestamp's milliseconds') 64 bits
+ * after a type tag, and a separator after each cell, so no joined string, byte copy or
+ * number-to-text conversion is made. ("ab", "c") and ("a", "bc") differ by the separator.
  */
 function hashRow(values: readonly CellValue[]): void {
-  let h1 = HASH_SEED_1;
-  let h2 = HASH_SEED_2;
+  lane1 = HASH_SEED_1;
+  lane2 = HASH_SEED_2;
   let length = 0;
-  for (const value of values) {
-    const text = keyText(value);
-    for (let i = 0; i <= text.length; i++) {
-      // 0x1f (unit separator) ends each cell: ("ab", "c") and ("a", "bc") differ.
-      const c = i < text.length ? text.charCodeAt(i) : 0x1f;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
+  for (let v = 0; v < values.length; v++) {
+    const value = values[v]!;
+    if (typeof value === 'string') {
+      for (let i = 0; i < value.length; i++) mix(value.charCodeAt(i));
+      length += value.length;
+    } else if (value !== null) {
+      NUMBER_BITS[0] = typeof value === 'number' ? value : value.getTime();
+      // 0x10000 and up is no UTF-16 code unit: a number never hashes like a string.
+      mix(typeof value === 'number' ? 0x10001 : 0x10002);
+      mix(NUMBER_WORDS[0]!);
+      mix(NUMBER_WORDS[1]!);
+      length += 3;
     }
-    length += text.length + 1;
+    // 0x1f (unit separator) ends each cell; a null cell is the separator alone.
+    mix(0x1f);
+    length += 1;
   }
-  finishHash(h1, h2, length, 0);
-}
-
-function keyText(value: CellValue): string {
-  if (value === null) return '';
-  if (value instanceof Date) return String(value.getTime());
-  return String(value);
+  finishHash(lane1, lane2, length, 0);
 }

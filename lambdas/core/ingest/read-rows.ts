@@ -1,5 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { UserFacingError } from '../errors';
 import { type ColumnDefinition, type DatasetDefinition, EXTRA_COLUMN_TYPE } from './datasets';
 
@@ -73,47 +74,146 @@ export async function* readDatasetRows(
   dataset: DatasetDefinition,
   /** The file's name in messages: the landing key or the local path. */
   file: string,
+  options: ReadOptions = {},
 ): AsyncGenerator<ValidatedRecord> {
+  for await (const batch of readDatasetBatches(source, dataset, file, options)) yield* batch;
+}
+
+/** Where a part of a file starts, when a large file is read in byte ranges (see `range-plan.ts`). */
+export interface ReadOptions {
+  /**
+   * The header, for a part that does not start with it: the part's first record is then a row.
+   * The header is still checked, so every part reports the same header problems.
+   */
+  readonly header?: string;
+  /**
+   * Lines of the file before this part, so line numbers are those of the whole file. Given (0 for
+   * the first part), it marks the read as a part: a part may hold no rows.
+   */
+  readonly linesBefore?: number;
+  /** The file's record delimiter, for a part: found on the header line, not guessed from the part. */
+  readonly recordDelimiter?: '\n' | '\r\n';
+}
+
+/**
+ * `readDatasetRows` in batches (as many records as the parser has ready, at most BATCH): one
+ * await per batch instead of one per row, which is most of what iterating row by row costs.
+ */
+export async function* readDatasetBatches(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  dataset: DatasetDefinition,
+  file: string,
+  options: ReadOptions = {},
+): AsyncGenerator<ValidatedRecord[]> {
   const skipped: CsvError[] = [];
+  const linesBefore = options.linesBefore ?? 0;
   const parser = parse({
     bom: true,
     relax_column_count: true,
+    ...(options.recordDelimiter ? { record_delimiter: options.recordDelimiter } : {}),
     // The line and byte counts ride at the end of each record: cheaper than `info`, which builds
     // an object per record.
     on_record: (record: string[], context) => {
-      (record as unknown as number[]).push(context.lines, context.bytes);
+      (record as unknown as number[]).push(context.lines + linesBefore, context.bytes);
       return record;
     },
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
-      if (error) skipped.push(error);
+      if (error) {
+        if (typeof error['lines'] === 'number') error['lines'] += linesBefore;
+        skipped.push(error);
+      }
     },
   });
   // pipeline, not pipe: a read error reaches the parser, and leaving the loop early closes the source.
   pipeline(Readable.from(source), parser, () => undefined);
 
-  let header: { columns: ColumnDefinition[]; positions: number[]; written: string[] } | undefined;
-  let lastLine = 0;
-  let bytes = 0;
-  for await (const fields of parser as AsyncIterable<(string | number)[]>) {
-    const consumed = fields.pop() as number;
-    const line = fields.pop() as number;
-    const record = fields as string[];
-    // The parser runs ahead: report the records it skipped before this one, in file order.
-    yield* skippedRows(skipped, file, lastLine, bytes, line);
-    bytes = consumed;
-    if (!header) {
-      header = headerOf(record, dataset, file, line);
-      yield { kind: 'header', columns: header.columns, written: header.written };
-    } else {
-      yield validateRow(record, header, line, bytes);
-    }
-    lastLine = line;
+  let header: Header | undefined;
+  if (options.header !== undefined) {
+    const written = parseHeaderLine(options.header);
+    header = headerOf(written, dataset, file, 1);
+    yield [{ kind: 'header', columns: header.columns, written: header.written }];
   }
-  yield* skippedRows(skipped, file, lastLine, bytes, Infinity);
+  let lastLine = linesBefore;
+  let bytes = 0;
+  for await (const records of recordBatches<(string | number)[]>(parser)) {
+    const out: ValidatedRecord[] = [];
+    for (const fields of records) {
+      const consumed = fields.pop() as number;
+      const line = fields.pop() as number;
+      const record = fields as string[];
+      // The parser runs ahead: report the records it skipped before this one, in file order.
+      for (const bad of skippedRows(skipped, file, lastLine, bytes, line)) out.push(bad);
+      bytes = consumed;
+      if (!header) {
+        header = headerOf(record, dataset, file, line);
+        out.push({ kind: 'header', columns: header.columns, written: header.written });
+      } else {
+        out.push(validateRow(record, header, line, bytes));
+      }
+      lastLine = line;
+    }
+    yield out;
+  }
+  const tail = [...skippedRows(skipped, file, lastLine, bytes, Infinity)];
+  if (tail.length > 0) yield tail;
   if (!header) throw new FileProblem(file, 1, 'the file is empty: it holds no header and no rows');
-  if (lastLine <= 1) throw new FileProblem(file, 1, 'the file holds a header but no rows');
+  // A part of a file (linesBefore given) may hold no rows; a whole file must.
+  if (options.linesBefore === undefined && lastLine <= 1) {
+    throw new FileProblem(file, 1, 'the file holds a header but no rows');
+  }
+}
+
+/** Most records handed on at once. */
+const BATCH = 4096;
+
+/**
+ * The records a readable has buffered, in batches, waiting only when it has none: `for await`
+ * over the stream itself costs a few promises per record.
+ */
+async function* recordBatches<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failure: unknown;
+  let wake = () => {};
+  const onReadable = () => wake();
+  const onEnd = () => {
+    ended = true;
+    wake();
+  };
+  const onError = (error: unknown) => {
+    failure = error;
+    wake();
+  };
+  stream.on('readable', onReadable);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  try {
+    for (;;) {
+      const batch: T[] = [];
+      let item: T | null;
+      while (batch.length < BATCH && (item = stream.read() as T | null) !== null) batch.push(item);
+      if (batch.length > 0) {
+        yield batch;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = () => {};
+    }
+  } finally {
+    stream.off('readable', onReadable);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+    if (!ended) stream.destroy();
+  }
+}
+
+/** The fields of a header line given on its own (a part of a file read in ranges). */
+function parseHeaderLine(line: string): string[] {
+  const records = parseSync(line, { bom: true, relax_column_count: true }) as string[][];
+  return records[0] ?? [];
 }
 
 /** Rows the parser could not split, as bad rows; an unclosed quote breaks the whole file. */
@@ -164,6 +264,8 @@ function csvReason(error: CsvError): string {
     .replace(/^[^:]+:\s*/, '');
 }
 
+type Header = ReturnType<typeof headerOf>;
+
 function headerOf(record: readonly string[], dataset: DatasetDefinition, file: string, line: number) {
   const written = record.map((name) => name.trim());
   const expected = dataset.columns.map((c) => c.name).join(',');
@@ -207,7 +309,7 @@ function headerOf(record: readonly string[], dataset: DatasetDefinition, file: s
 
 function validateRow(
   record: readonly string[],
-  header: { columns: readonly ColumnDefinition[]; positions: readonly number[]; written: readonly string[] },
+  header: Header,
   line: number,
   bytes: number,
 ): GoodRow | BadRow {
@@ -222,23 +324,25 @@ function validateRow(
   }
   const values: CellValue[] = new Array<CellValue>(header.columns.length);
   let problems: RowProblem[] | undefined;
-  const problem = (column: ColumnDefinition, raw: string, reason: string) => {
-    (problems ??= []).push({ line, column: column.name, value: raw.slice(0, REPORTED_VALUE_LENGTH), reason });
-  };
   for (let i = 0; i < header.columns.length; i++) {
     const column = header.columns[i]!;
     const position = header.positions[i]!;
     const raw = position < 0 ? '' : record[position]!;
     if (raw.includes('\uFFFD')) {
-      problem(
-        column,
-        raw,
-        'holds bytes that are not UTF-8 (was the file saved as Latin-1?); save it as UTF-8',
+      (problems ??= []).push(
+        problemOf(
+          line,
+          column,
+          raw,
+          'holds bytes that are not UTF-8 (was the file saved as Latin-1?); save it as UTF-8',
+        ),
       );
       continue;
     }
-    if (raw.trim() === '') {
-      if (column.required) problem(column, raw, 'is empty but required');
+    // Only a cell that starts with whitespace (ASCII, or U+00A0 and above) can be blank.
+    const first = raw.charCodeAt(0);
+    if (raw.length === 0 || ((first <= 32 || first >= 0xa0) && raw.trim() === '')) {
+      if (column.required) (problems ??= []).push(problemOf(line, column, raw, 'is empty but required'));
       values[i] = null;
       continue;
     }
@@ -249,9 +353,14 @@ function validateRow(
     }
     const parsed = column.type.schema.safeParse(raw);
     if (parsed.success) values[i] = parsed.data;
-    else problem(column, raw, parsed.error.issues[0]?.message ?? 'is not valid');
+    else
+      (problems ??= []).push(problemOf(line, column, raw, parsed.error.issues[0]?.message ?? 'is not valid'));
   }
   return problems
     ? { kind: 'invalid', line, bytes, raw: record, problems }
     : { kind: 'row', line, values, bytes };
+}
+
+function problemOf(line: number, column: ColumnDefinition, raw: string, reason: string): RowProblem {
+  return { line, column: column.name, value: raw.slice(0, REPORTED_VALUE_LENGTH), reason };
 }

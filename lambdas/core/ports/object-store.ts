@@ -37,6 +37,34 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Streams bytes `[start, end)` of the object (an S3 ranged GET). Optional: `readRange` falls back
+   * to reading the object from its start and dropping what is outside the range.
+   */
+  getRange?(key: string, start: number, end: number): Promise<Readable>;
+}
+
+/** Bytes `[start, end)` of an object, with a ranged read where the store has one. */
+export async function readRange(
+  store: ObjectStore,
+  key: string,
+  start: number,
+  end: number,
+): Promise<AsyncIterable<Uint8Array>> {
+  if (end <= start) return (async function* () {})();
+  if (store.getRange) return store.getRange(key, start, end);
+  const whole = await store.get(key);
+  return (async function* () {
+    let at = 0;
+    for await (const raw of whole) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Uint8Array);
+      const from = Math.max(start - at, 0);
+      const to = Math.min(end - at, chunk.length);
+      if (to > from) yield chunk.subarray(from, to);
+      at += chunk.length;
+      if (at >= end) break;
+    }
+  })();
 }
 
 /**
