@@ -50,6 +50,9 @@ export function isValidationProfile(profileId: string): boolean {
   return isHeldOut(profileId, VALIDATION_KEY, 20);
 }
 
+/** Training examples per model unless TrainOptions says otherwise. */
+export const DEFAULT_MAX_TRAINING_EXAMPLES = 400_000;
+
 export interface TrainOptions {
   readonly gbt?: Partial<GbtOptions>;
   /** Cap on training examples (a deterministic sample by customer), to bound time on big data. */
@@ -67,7 +70,7 @@ export function trainPropensityModel(
 ): TrainedModel {
   const cutoffs = new Set(spec.cutoffIndices);
   const latest = spec.cutoffIndices[0];
-  const maxExamples = options.maxTrainingExamples ?? 400_000;
+  const maxExamples = options.maxTrainingExamples ?? DEFAULT_MAX_TRAINING_EXAMPLES;
   const seen = new Set<string>();
   const fit: number[] = [];
   const stop: number[] = [];
