@@ -39,6 +39,7 @@ import { rocAuc } from '../lambdas/core/propensity/metrics';
 import { LocalObjectStore } from '../lambdas/adapters/local-object-store';
 import { resolveTrustedIdentities } from '../lambdas/core/identity/identity-run';
 import { ingestFolder } from '../lambdas/local/commands/ingest';
+import { SCORED_DATASETS } from '../lambdas/local/commands/score';
 import { DuckDbFeatures } from '../lambdas/local/propensity/duckdb-features';
 import { runScoring } from '../lambdas/local/propensity/score-run';
 import { isValidationProfile } from '../lambdas/local/propensity/train-model';
@@ -161,7 +162,13 @@ async function main(): Promise<void> {
     // cdp score's ingest, in its two parts: the files (validation, Parquet), then identity resolution.
     await ingestFolder(
       world,
-      { out, maxBadShare: DEFAULT_MAX_BAD_SHARE, phoneRegion: 'US', identity: false },
+      {
+        out,
+        maxBadShare: DEFAULT_MAX_BAD_SHARE,
+        phoneRegion: 'US',
+        identity: false,
+        datasets: SCORED_DATASETS,
+      },
       quiet,
     );
     times.push(['cdp score: ingest files', seconds(start), cpu() - cpuStart]);
