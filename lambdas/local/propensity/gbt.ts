@@ -78,13 +78,15 @@ function random(seed: number): () => number {
 
 /** Cut points: at most maxBins - 1 distinct quantiles of the non-missing values. */
 function cutPoints(column: Float64Array, rows: Int32Array, maxBins: number): Float64Array {
-  const values: number[] = [];
   const step = Math.max(1, Math.floor(rows.length / 50_000));
+  const sampled = new Float64Array(Math.ceil(rows.length / step));
+  let count = 0;
   for (let i = 0; i < rows.length; i += step) {
     const v = column[rows[i]!]!;
-    if (!Number.isNaN(v)) values.push(v);
+    if (!Number.isNaN(v)) sampled[count++] = v;
   }
-  values.sort((a, b) => a - b);
+  // A typed array sorts numerically, natively, with no comparator call per pair.
+  const values = sampled.subarray(0, count).sort();
   const cuts: number[] = [];
   for (let b = 1; b < maxBins; b++) {
     const v = values[Math.floor((b * values.length) / maxBins)];
@@ -190,10 +192,13 @@ export function trainGbt(
   all.set(stop, train.length);
   const data: Binned = { bins: binRows(columns, all, cuts), nFeatures, nBins, cuts };
   const n = all.length;
-  const y = Uint8Array.from(all, (r) => labels[r]!);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) y[i] = labels[all[i]!]!;
   const nTrain = train.length;
-  const stopPositions = Int32Array.from({ length: n - nTrain }, (_, i) => nTrain + i);
-  const trainPositions = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const stopPositions = new Int32Array(n - nTrain);
+  for (let i = 0; i < stopPositions.length; i++) stopPositions[i] = nTrain + i;
+  const trainPositions = new Int32Array(nTrain);
+  for (let i = 0; i < nTrain; i++) trainPositions[i] = i;
 
   let positives = 0;
   for (let i = 0; i < nTrain; i++) positives += y[i]!;
