@@ -55,7 +55,12 @@ export const registerScore: RegisterCommand = (program) => {
 };
 
 /** The datasets the features and identity resolution read: the only ones `cdp score` ingests. */
-export const SCORED_DATASETS: ReadonlySet<string> = new Set(['crm/customers', 'store/sales', 'web/events', 'web/orders']);
+export const SCORED_DATASETS: ReadonlySet<string> = new Set([
+  'crm/customers',
+  'store/sales',
+  'web/events',
+  'web/orders',
+]);
 
 /** The stages runScoring reports, in order (ingest comes before them). */
 const STAGES = [
