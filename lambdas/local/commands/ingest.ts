@@ -33,6 +33,11 @@ export interface IngestOptions {
   readonly ingestDate?: string;
   /** Skip identity resolution. */
   readonly identity?: boolean;
+  /**
+   * Ingest only these datasets (by name, e.g. `crm/customers`); files of the others are left
+   * alone and listed in `ignored`, like files no dataset declares. Default: every dataset.
+   */
+  readonly datasets?: ReadonlySet<string>;
 }
 
 export interface Console {
@@ -102,7 +107,8 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   const ignored: string[] = [];
   for await (const object of landing.list('')) {
     const dataset = datasetForKey(object.key, definitions);
-    if (dataset) files.push({ key: object.key, size: object.size, order: definitions.indexOf(dataset) });
+    if (dataset && (!options.datasets || options.datasets.has(dataset.name)))
+      files.push({ key: object.key, size: object.size, order: definitions.indexOf(dataset) });
     else ignored.push(object.key);
   }
   if (files.length === 0) {

@@ -54,8 +54,13 @@ export const registerScore: RegisterCommand = (program) => {
     });
 };
 
-/** The datasets the features read: a rejected file of another dataset does not stop scoring. */
-const SCORED_DATASETS = new Set(['crm/customers', 'store/sales', 'web/events', 'web/orders']);
+/** The datasets the features and identity resolution read: the only ones `cdp score` ingests. */
+export const SCORED_DATASETS: ReadonlySet<string> = new Set([
+  'crm/customers',
+  'store/sales',
+  'web/events',
+  'web/orders',
+]);
 
 /** The stages runScoring reports, in order (ingest comes before them). */
 const STAGES = [
@@ -84,9 +89,13 @@ export async function score(folder: string, options: ScoreOptions, out: Console)
   out.log(`[1/${STAGES.length + 1}] ingest`);
   const ingest = await ingestFolder(
     folder,
-    { out: options.out, maxBadShare: DEFAULT_MAX_BAD_SHARE, phoneRegion: 'US' },
+    // Only what the features and identity resolution read: Personalize and Pinpoint files would
+    // cost ingestion time for nothing.
+    { out: options.out, maxBadShare: DEFAULT_MAX_BAD_SHARE, phoneRegion: 'US', datasets: SCORED_DATASETS },
     out,
   );
+  if (ingest.ignored.length > 0)
+    out.log(`ingest: ${n(ingest.ignored.length)} file(s) scoring does not read left alone`);
   const rejected = ingest.outcomes.filter(
     (o) => o.status === 'rejected' && SCORED_DATASETS.has(o.dataset ?? ''),
   );

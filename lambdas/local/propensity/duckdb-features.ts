@@ -1,7 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { IDENTITY_MAP_KEY } from '../../core/identity/identity-run';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  type DuckDBDoubleVector,
+  DuckDBInstance,
+  type DuckDBIntegerVector,
+} from '@duckdb/node-api';
 import { UserFacingError } from '../../core/errors';
 import type { FeatureTable } from '../../core/propensity/feature-table';
 import {
@@ -88,34 +93,68 @@ export class DuckDbFeatures {
     return typeof ms === 'number' ? new Date(ms) : undefined;
   }
 
-  /** Runs the features query and reads it into typed columns. */
-  async featureTable(options: FeaturesQueryOptions): Promise<FeatureTable> {
+  /** CRM customer records (rows of crm_customers): what sizes the training sample. */
+  async crmRecords(): Promise<number> {
+    const reader = await this.connection.runAndReadAll('SELECT CAST(COUNT(*) AS DOUBLE) FROM crm_customers');
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Runs the features query and reads it into typed columns, straight from DuckDB's result vectors
+   * (typed arrays filled per column and chunk, no JS array of values per cell); NULL becomes NaN.
+   *
+   * `trainingShare` (0 < share ≤ 1) keeps the rows of the training cutoffs (cutoff_index > 0) of
+   * that share of profiles only, chosen by a hash of the profile ID, so a customer is in or out at
+   * every cutoff; the as-of rows (cutoff 0) are always all kept. The portable query is unchanged:
+   * the filter wraps it here, on DuckDB.
+   */
+  async featureTable(options: FeaturesQueryOptions, trainingShare = 1): Promise<FeatureTable> {
+    if (!(trainingShare > 0 && trainingShare <= 1))
+      throw new Error(`training share ${trainingShare} is not in (0, 1]`);
     const numeric = [...FEATURE_NAMES, ...LABEL_COLUMNS];
-    const sql = `SELECT ${ID_COLUMNS.join(', ')}, ${numeric.map((c) => `CAST(${c} AS DOUBLE) AS ${c}`).join(', ')}
-FROM (${featuresQuery(options, 'duckdb')}) q`;
+    const keep =
+      trainingShare >= 1
+        ? ''
+        : `\nWHERE cutoff_index = 0 OR hash(profile_id) % 1000000 < ${Math.ceil(trainingShare * 1_000_000)}`;
+    const sql = `SELECT ${ID_COLUMNS.slice(0, 2).join(', ')}, CAST(cutoff_index AS INTEGER) AS cutoff_index, ${numeric
+      .map((c) => `CAST(${c} AS DOUBLE) AS ${c}`)
+      .join(', ')}
+FROM (${featuresQuery(options, 'duckdb')}) q${keep}`;
     const result = await this.connection.stream(sql);
     const customerIds: string[] = [];
     const profileIds: string[] = [];
-    const cutoffs: number[] = [];
-    const columns: number[][] = numeric.map(() => []);
+    const cutoffChunks: Int32Array[] = [];
+    const chunks: Float64Array[][] = numeric.map(() => []);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       for (const v of chunk.getColumnValues(0)) customerIds.push(String(v));
       for (const v of chunk.getColumnValues(1)) profileIds.push(String(v));
-      for (const v of chunk.getColumnValues(2)) cutoffs.push(Number(v));
+      const size = chunk.rowCount;
+      const cutoffVector = chunk.getColumnVector(2) as DuckDBIntegerVector;
+      cutoffChunks.push(Int32Array.from({ length: size }, (_, i) => cutoffVector.getItem(i) ?? -1));
       numeric.forEach((_, c) => {
-        const target = columns[c]!;
-        for (const v of chunk.getColumnValues(c + ID_COLUMNS.length))
-          target.push(v === null ? Number.NaN : Number(v));
+        const vector = chunk.getColumnVector(c + ID_COLUMNS.length) as DuckDBDoubleVector;
+        const part = new Float64Array(size);
+        for (let i = 0; i < size; i++) part[i] = vector.getItem(i) ?? Number.NaN;
+        chunks[c]!.push(part);
       });
     }
-    const typed = columns.map((c) => Float64Array.from(c));
+    const rows = customerIds.length;
+    const concat = <T extends Float64Array | Int32Array>(parts: T[], into: T): T => {
+      let at = 0;
+      for (const part of parts) {
+        into.set(part, at);
+        at += part.length;
+      }
+      return into;
+    };
+    const typed = chunks.map((parts) => concat(parts, new Float64Array(rows)));
     return {
-      rows: customerIds.length,
+      rows,
       customerIds,
       profileIds,
-      cutoffIndex: Int32Array.from(cutoffs),
+      cutoffIndex: concat(cutoffChunks, new Int32Array(rows)),
       features: typed.slice(0, FEATURE_NAMES.length),
       purchasesInChurnWindow: typed[FEATURE_NAMES.length]!,
       purchasesInRepurchaseWindow: typed[FEATURE_NAMES.length + 1]!,

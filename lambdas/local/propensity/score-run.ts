@@ -9,7 +9,13 @@ import { FEATURE_NAMES } from '../../core/propensity/features-sql';
 import { type FeatureTable, rowsOfCutoff } from '../../core/propensity/feature-table';
 import { scoringCutoffs } from '../../core/propensity/cutoffs';
 import { DuckDbFeatures } from './duckdb-features';
-import { type ModelReport, type ModelSpec, trainPropensityModel, type TrainOptions } from './train-model';
+import {
+  DEFAULT_MAX_TRAINING_EXAMPLES,
+  type ModelReport,
+  type ModelSpec,
+  trainPropensityModel,
+  type TrainOptions,
+} from './train-model';
 
 /**
  * The propensity pipeline after ingestion: features on DuckDB, the two models trained locally,
@@ -47,6 +53,8 @@ export interface ScoreRunResult {
   /** The win-back audience's manifest, written under `audiences/propensity-<run>/`. */
   readonly winback: ActivationManifest;
   readonly seconds: Readonly<Record<string, number>>;
+  /** CPU seconds per stage (user + system, every thread of the process, DuckDB's included). */
+  readonly cpuSeconds: Readonly<Record<string, number>>;
 }
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -67,10 +75,14 @@ function scoresCsv(table: FeatureTable, rows: readonly number[], scores: Float64
 
 export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResult> {
   const seconds: Record<string, number> = {};
+  const cpuSeconds: Record<string, number> = {};
   const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const result = await work();
     seconds[name] = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(cpu);
+    cpuSeconds[name] = (used.user + used.system) / 1e6;
     options.onStage?.(name, seconds[name]);
     return result;
   };
@@ -89,7 +101,14 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
     // One query computes every cutoff: index 0 is the as-of date, then each model's training cutoffs.
     const plan = scoringCutoffs(asOf, { churnDays, repurchaseDays }, count, stepDays);
     const { cutoffs } = plan;
-    const table = await stage('features', () => engine.featureTable({ cutoffs, churnDays, repurchaseDays }));
+    // Each model trains on at most maxTrainingExamples rows: on big data only a share of the
+    // customers' training-cutoff rows is read at all (every customer is still scored).
+    const budget = options.train?.maxTrainingExamples ?? DEFAULT_MAX_TRAINING_EXAMPLES;
+    const customers = await engine.crmRecords();
+    const trainingShare = Math.min(1, budget / Math.max(1, customers * count));
+    const table = await stage('features', () =>
+      engine.featureTable({ cutoffs, churnDays, repurchaseDays }, trainingShare),
+    );
     const specs: ModelSpec[] = [
       {
         name: 'churn',
@@ -127,8 +146,10 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
       },
       importanceMethod:
         'share of the total split gain per feature, summed over the trees of the local gradient-boosted model (the same measure as XGBoost total_gain)',
+      /** Share of customers whose training-cutoff rows were read (1 unless the data is big). */
+      trainingCustomerShare: trainingShare,
       validation:
-        '20% of customers, chosen by a hash of their ID, held out of training; measured at the latest training cutoff',
+        '20% of the customers read at the training cutoffs, chosen by a hash of their ID, held out of training; measured at the latest training cutoff',
       models: reports,
     };
     await writeAtomically(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -146,7 +167,7 @@ export async function runScoring(options: ScoreRunOptions): Promise<ScoreRunResu
         { jobName, topPercent: options.winbackTopPercent, holdoutPercent: options.holdoutPercent ?? 10 },
       ),
     );
-    return { run, asOf, dir, customersScored: scoreRows.length, reports, winback, seconds };
+    return { run, asOf, dir, customersScored: scoreRows.length, reports, winback, seconds, cpuSeconds };
   } finally {
     engine.close();
   }

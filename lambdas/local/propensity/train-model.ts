@@ -50,6 +50,9 @@ export function isValidationProfile(profileId: string): boolean {
   return isHeldOut(profileId, VALIDATION_KEY, 20);
 }
 
+/** Training examples per model unless TrainOptions says otherwise. */
+export const DEFAULT_MAX_TRAINING_EXAMPLES = 400_000;
+
 export interface TrainOptions {
   readonly gbt?: Partial<GbtOptions>;
   /** Cap on training examples (a deterministic sample by customer), to bound time on big data. */
@@ -57,7 +60,12 @@ export interface TrainOptions {
 }
 
 function gather(table: FeatureTable, rows: readonly number[]): Float64Array[] {
-  return table.features.map((column) => Float64Array.from(rows, (r) => column[r]!));
+  // Plain loops: TypedArray.from with a map function takes V8's slow generic path.
+  return table.features.map((column) => {
+    const out = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = column[rows[i]!]!;
+    return out;
+  });
 }
 
 export function trainPropensityModel(
@@ -67,7 +75,7 @@ export function trainPropensityModel(
 ): TrainedModel {
   const cutoffs = new Set(spec.cutoffIndices);
   const latest = spec.cutoffIndices[0];
-  const maxExamples = options.maxTrainingExamples ?? 400_000;
+  const maxExamples = options.maxTrainingExamples ?? DEFAULT_MAX_TRAINING_EXAMPLES;
   const seen = new Set<string>();
   const fit: number[] = [];
   const stop: number[] = [];
@@ -89,8 +97,13 @@ export function trainPropensityModel(
 
   const examples = [...sampled, ...stop];
   const columns = gather(table, examples);
-  const labels = Uint8Array.from(examples, (r) => spec.label(table, r));
-  const index = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+  const labels = new Uint8Array(examples.length);
+  for (let i = 0; i < examples.length; i++) labels[i] = spec.label(table, examples[i]!);
+  const index = (from: number, to: number) => {
+    const out = new Int32Array(to - from);
+    for (let i = 0; i < out.length; i++) out[i] = from + i;
+    return out;
+  };
   const model = trainGbt(columns, labels, index(0, sampled.length), index(sampled.length, examples.length), {
     ...DEFAULT_GBT_OPTIONS,
     ...options.gbt,

@@ -146,4 +146,29 @@ describe('the propensity features on DuckDB', () => {
       expect(after['purchasesInRepurchaseWindow']).toBe(before['purchasesInRepurchaseWindow']! + 1);
     }
   });
+
+  it('keep every as-of row and only a hashed share of customers at the training cutoffs when sampled', async () => {
+    const engine = await DuckDbFeatures.open(path.join(root, 'world-out'));
+    try {
+      const options = {
+        cutoffs: [
+          { at: CUTOFF, everyone: true },
+          { at: new Date('2025-09-01T00:00:00Z'), everyone: false },
+        ],
+        churnDays: 90,
+        repurchaseDays: 30,
+      };
+      const count = (t: FeatureTable, cutoff: number) => t.cutoffIndex.filter((c) => c === cutoff).length;
+      const whole = await engine.featureTable(options);
+      const sampled = await engine.featureTable(options, 1e-6);
+
+      expect(count(whole, 0)).toBe(3);
+      expect(count(whole, 1)).toBe(2); // C3 signs up after both cutoffs
+      expect(count(sampled, 0)).toBe(3);
+      expect(count(sampled, 1)).toBe(0);
+      await expect(engine.featureTable(options, 0)).rejects.toThrow(/training share/);
+    } finally {
+      engine.close();
+    }
+  });
 });

@@ -32,7 +32,7 @@ async function trustedCrmIds(out: string): Promise<string[]> {
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'cdp-score-'));
   world = path.join(root, 'world');
-  // No interactions: personalize/interactions.csv is rejected as empty, which must not stop scoring.
+  // No interactions: personalize/interactions.csv would be rejected as empty; scoring does not ingest it.
   await generateSampleData({ seed: 23, users: 400, interactions: 0, outDir: world });
 });
 
@@ -73,6 +73,11 @@ describe('cdp score', () => {
     expect(manifest.audiences).toHaveLength(1);
     expect(manifest.audiences[0].size).toBeGreaterThan(0);
     expect(manifest.audiences[0].holdoutSize).toBeGreaterThan(0);
+    // The world holds Personalize and Pinpoint files too: scoring reads none, so none is ingested.
+    expect((await readdir(world)).sort()).toEqual(expect.arrayContaining(['personalize', 'pinpoint']));
+    expect((await readdir(path.join(out, 'trusted'))).sort()).toEqual(
+      expect.not.arrayContaining(['personalize', 'pinpoint']),
+    );
   });
 
   it('stops with exit code 1 and writes nothing when a file is rejected', async () => {
