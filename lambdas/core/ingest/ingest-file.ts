@@ -10,6 +10,7 @@ import { reportCsv, csvEncoder } from './csv-rows';
 import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
 import { parquetEncoder, ROW_GROUP_ROWS, type RowEncoder } from './parquet-rows';
 import { type CellValue, FileProblem, readDatasetRows, type RowProblem } from './read-rows';
+import type { SuppressionColumn, SuppressionList } from '../privacy/suppression';
 
 /** How many problems an outcome (and so an event or an email) carries; the report has them all. */
 export const FIRST_PROBLEMS = 10;
@@ -29,6 +30,8 @@ export interface IngestRequest {
   readonly normalise?: NormaliseOptions;
   /** Called now and then with the bytes read so far. */
   readonly onProgress?: (bytes: number) => void;
+  /** Erased subjects (privacy): their rows are dropped, so a re-delivered file cannot bring them back. */
+  readonly suppression?: SuppressionList;
 }
 
 /** Where ingestion reads and writes: the three zones (one folder offline). */
@@ -45,6 +48,8 @@ export interface IngestCounts {
   readonly bad: number;
   /** Exact duplicate rows dropped. */
   readonly duplicates: number;
+  /** Rows of erased subjects dropped (the suppression list); counted in none of the above but rowsIn. */
+  readonly suppressed?: number;
 }
 
 export type IngestOutcome =
@@ -153,7 +158,13 @@ class Rejected extends Error {}
 
 /** One pass over one file, with its two outputs. */
 class FileRun {
-  private readonly counts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
+  private readonly counts: {
+    rowsIn: number;
+    good: number;
+    bad: number;
+    duplicates: number;
+    suppressed?: number;
+  } = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
   private readonly firstProblems: RowProblem[] = [];
   private readonly seen = new IdHashSet(1 << 12);
   private readonly quarantine = new Map<string, Writable>();
@@ -213,9 +224,12 @@ class FileRun {
       for (const chunk of chunks) if (!trusted.write(chunk)) await once(trusted, 'drain');
     };
     let lastProgress = 0;
+    let readColumns: readonly SuppressionColumn[] = [];
+    const suppression = this.request.suppression?.size ? this.request.suppression : undefined;
     for await (const record of readDatasetRows(source, this.dataset, this.request.key)) {
       if (record.kind === 'header') {
         this.header = record.written;
+        readColumns = record.columns;
         const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
         encoder =
           this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
@@ -230,6 +244,10 @@ class FileRun {
         this.counts.bad++;
         for (const problem of record.problems) await this.writeProblem(problem);
         await this.writeRawRow(record.line, record.raw);
+        continue;
+      }
+      if (suppression?.suppressesRow(readColumns, record.values)) {
+        this.counts.suppressed = (this.counts.suppressed ?? 0) + 1;
         continue;
       }
       hashRow(record.values);

@@ -13,6 +13,8 @@ import { resolveTrustedIdentities, type IdentitySummary } from '../../core/ident
 import { MERGE_RULES } from '../../core/identity/resolve';
 import { datasetDefinitions, datasetForKey } from '../../core/ingest/datasets';
 import { DEFAULT_MAX_BAD_SHARE, ingestFile, type IngestOutcome } from '../../core/ingest/ingest-file';
+import { LocalPrivacySalt } from '../../adapters/local-privacy-salt';
+import { loadSuppressionList, SUPPRESSED_PREFIX } from '../../core/privacy/suppression';
 import { formatTable, n } from '../table';
 import type { RegisterCommand } from './index';
 
@@ -111,6 +113,12 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   }
   files.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : 1));
 
+  // Subjects erased by `cdp privacy erase` on this tree stay out (its salt hashes the list).
+  let suppression;
+  for await (const _ of zones.list(SUPPRESSED_PREFIX)) {
+    suppression = await loadSuppressionList(zones, await LocalPrivacySalt.of(options.out).salt());
+    break;
+  }
   const outcomes: IngestOutcome[] = [];
   for (const file of files) {
     const bar = progressBar(file.key, file.size);
@@ -125,6 +133,7 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
             maxBadShare: options.maxBadShare,
             normalise: { defaultRegion: options.phoneRegion },
             onProgress: (bytes) => bar?.update(bytes),
+            suppression,
           },
         ),
       );
