@@ -44,7 +44,9 @@ const quiet = { log: () => undefined, error: () => undefined };
 
 /** Splits a landing CSV into `parts` deliveries, header repeated, rows dealt in turn. */
 async function split(file: string): Promise<void> {
-  const outs = Array.from({ length: parts }, (_, i) => createWriteStream(file.replace(/\.csv$/, `-part${i + 1}.csv`)));
+  const outs = Array.from({ length: parts }, (_, i) =>
+    createWriteStream(file.replace(/\.csv$/, `-part${i + 1}.csv`)),
+  );
   let header: string | undefined;
   let row = 0;
   for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
@@ -64,12 +66,18 @@ async function lake(): Promise<{ tree: string; landing: string; seconds: number 
   const base = path.join(DIR, String(users));
   const tree = path.join(base, 'tree');
   const landing = path.join(base, 'landing');
-  if (existsSync(path.join(tree, 'trusted/identity/profiles/profiles.parquet'))) return { tree, landing, seconds: 0 };
+  if (existsSync(path.join(tree, 'trusted/identity/profiles/profiles.parquet')))
+    return { tree, landing, seconds: 0 };
   const started = performance.now();
   await rm(base, { recursive: true, force: true });
   await generateSampleData({ seed: 9, users, interactions, outDir: landing });
-  for (const file of ['crm/customers.csv', 'store/sales.csv', 'web/events.csv']) await split(path.join(landing, file));
-  await ingestFolder(landing, { out: tree, maxBadShare: 0.05, phoneRegion: 'US', ingestDate: '2026-12-02' }, quiet);
+  for (const file of ['crm/customers.csv', 'store/sales.csv', 'web/events.csv'])
+    await split(path.join(landing, file));
+  await ingestFolder(
+    landing,
+    { out: tree, maxBadShare: 0.05, phoneRegion: 'US', ingestDate: '2026-12-02' },
+    quiet,
+  );
   return { tree, landing, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -79,7 +87,9 @@ async function child(): Promise<void> {
   await rm(copy, { recursive: true, force: true });
   await cp(tree, copy, { recursive: true });
   const ids: string[] = [];
-  const truth = (await readFile(path.join(landing, 'ground-truth/customers.csv'), 'utf8')).split('\n').slice(1);
+  const truth = (await readFile(path.join(landing, 'ground-truth/customers.csv'), 'utf8'))
+    .split('\n')
+    .slice(1);
   const step = Math.max(1, Math.floor(truth.length / subjects));
   for (let i = 0; i < truth.length && ids.length < subjects; i += step) ids.push(truth[i]!.split(',')[0]!);
   const store = new LocalObjectStore({ root: copy });
@@ -98,9 +108,19 @@ async function child(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  const rows = outcome.record.stores.reduce((sum, s) => sum + (s.store.startsWith('lake') ? (s.rows ?? 0) : 0), 0);
+  const rows = outcome.record.stores.reduce(
+    (sum, s) => sum + (s.store.startsWith('lake') ? (s.rows ?? 0) : 0),
+    0,
+  );
   console.log(
-    JSON.stringify({ subjects: ids.length, ...outcome.io, rows, seconds, cpuSeconds, rssMb: process.resourceUsage().maxRSS / 1024 }),
+    JSON.stringify({
+      subjects: ids.length,
+      ...outcome.io,
+      rows,
+      seconds,
+      cpuSeconds,
+      rssMb: process.resourceUsage().maxRSS / 1024,
+    }),
   );
   await rm(copy, { recursive: true, force: true });
 }
@@ -109,16 +129,36 @@ async function main(): Promise<void> {
   if (values.child) return child();
   await mkdir(DIR, { recursive: true });
   const { tree, landing, seconds } = await lake();
-  if (seconds > 0) console.log(`lake: ${users.toLocaleString('en')} customers generated and ingested in ${seconds.toFixed(0)} s`);
+  if (seconds > 0)
+    console.log(
+      `lake: ${users.toLocaleString('en')} customers generated and ingested in ${seconds.toFixed(0)} s`,
+    );
   const output = execFileSync(
     process.execPath,
-    [...process.execArgv, SELF, '--users', String(users), '--subjects', String(subjects), '--parts', String(parts), '--child', `${tree}|${landing}`],
+    [
+      ...process.execArgv,
+      SELF,
+      '--users',
+      String(users),
+      '--subjects',
+      String(subjects),
+      '--parts',
+      String(parts),
+      '--child',
+      `${tree}|${landing}`,
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const m = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, number>;
-  console.log(`erase ${m['subjects']} subjects from a ${users.toLocaleString('en')}-customer lake (one request, one pass):`);
-  console.log(`  objects listed ${m['listed']}, read ${m['read']}, holding a subject ${m['holding']}, rewritten ${m['rewritten']}, deleted ${m['deleted']}`);
-  console.log(`  rows removed ${m['rows']}, time ${m['seconds']!.toFixed(1)} s (CPU ${m['cpuSeconds']!.toFixed(1)} s), peak RSS ${m['rssMb']!.toFixed(0)} MB`);
+  console.log(
+    `erase ${m['subjects']} subjects from a ${users.toLocaleString('en')}-customer lake (one request, one pass):`,
+  );
+  console.log(
+    `  objects listed ${m['listed']}, read ${m['read']}, holding a subject ${m['holding']}, rewritten ${m['rewritten']}, deleted ${m['deleted']}`,
+  );
+  console.log(
+    `  rows removed ${m['rows']}, time ${m['seconds']!.toFixed(1)} s (CPU ${m['cpuSeconds']!.toFixed(1)} s), peak RSS ${m['rssMb']!.toFixed(0)} MB`,
+  );
 }
 
 await main();

@@ -13,8 +13,7 @@ import { resolveTrustedIdentities, type IdentitySummary } from '../../core/ident
 import { MERGE_RULES } from '../../core/identity/resolve';
 import { datasetDefinitions, datasetForKey } from '../../core/ingest/datasets';
 import { DEFAULT_MAX_BAD_SHARE, ingestFile, type IngestOutcome } from '../../core/ingest/ingest-file';
-import { LocalPrivacySalt } from '../../adapters/local-privacy-salt';
-import { loadSuppressionList, SUPPRESSED_PREFIX } from '../../core/privacy/suppression';
+import { localSuppression } from '../privacy-suppression';
 import { formatTable, n } from '../table';
 import type { RegisterCommand } from './index';
 
@@ -114,11 +113,7 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   files.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : 1));
 
   // Subjects erased by `cdp privacy erase` on this tree stay out (its salt hashes the list).
-  let suppression;
-  for await (const _ of zones.list(SUPPRESSED_PREFIX)) {
-    suppression = await loadSuppressionList(zones, await LocalPrivacySalt.of(options.out).salt());
-    break;
-  }
+  const suppression = await localSuppression(zones, options.out);
   const outcomes: IngestOutcome[] = [];
   for (const file of files) {
     const bar = progressBar(file.key, file.size);
