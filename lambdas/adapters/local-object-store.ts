@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserFacingError } from '../core/errors';
-import type { ObjectInfo, ObjectStore } from '../core/ports/object-store';
+import type { DeletableObjectStore, ObjectInfo } from '../core/ports/object-store';
 
 /** Files being written carry this name until they are complete; list() never shows them. */
 const PARTIAL_PREFIX = '.cdp-partial-';
@@ -20,7 +20,7 @@ export interface LocalObjectStoreOptions {
  * The ObjectStore over a local folder, for offline runs. It behaves like S3 where the pipeline
  * can tell: keys use `/`, list() is in S3's key order (UTF-8 bytes), a put is seen whole or not at all.
  */
-export class LocalObjectStore implements ObjectStore {
+export class LocalObjectStore implements DeletableObjectStore {
   readonly #root: string;
 
   constructor({ root }: LocalObjectStoreOptions) {
@@ -76,6 +76,10 @@ export class LocalObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const stats = await statIfExists(this.#fileOf(key));
     return stats?.isFile() ? { key, size: stats.size, lastModified: stats.mtime } : undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#fileOf(key), { force: true });
   }
 
   /** Lists the files under `folder` (whose key is `folderKey`) that start with `namePrefix`, in key order. */

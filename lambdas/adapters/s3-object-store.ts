@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
@@ -7,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserFacingError } from '../core/errors';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../core/ports/object-store';
+import type { DeletableObjectStore, ObjectInfo, PutOptions } from '../core/ports/object-store';
 
 /**
  * 8 MiB parts, the AWS CLI's default: S3 wants at least 5 MiB per part and at most 10,000 parts,
@@ -28,7 +29,7 @@ export interface S3ObjectStoreOptions {
 }
 
 /** The ObjectStore over one S3 bucket (and optionally one folder of it). */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements DeletableObjectStore {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
@@ -120,6 +121,10 @@ export class S3ObjectStore implements ObjectStore {
       if (nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey') return undefined;
       throw error;
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#keyOf(key) }));
   }
 
   #keyOf(key: string): string {

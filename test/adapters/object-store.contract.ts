@@ -1,16 +1,21 @@
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ObjectInfo, type ObjectStore, readRange } from '../../lambdas/core/ports/object-store';
+import {
+  type DeletableObjectStore,
+  type ObjectInfo,
+  type ObjectStore,
+  readRange,
+} from '../../lambdas/core/ports/object-store';
 import { UserFacingError } from '../../lambdas/core/errors';
 
 /**
  * The behaviour every ObjectStore must share, so the offline run and the cloud run agree.
  * `makeStore` returns an empty store for each test.
  */
-export function objectStoreContract(name: string, makeStore: () => Promise<ObjectStore>): void {
+export function objectStoreContract(name: string, makeStore: () => Promise<DeletableObjectStore>): void {
   describe(`${name} honours the ObjectStore contract`, () => {
-    let store: ObjectStore;
+    let store: DeletableObjectStore;
 
     beforeEach(async () => {
       store = await makeStore();
@@ -189,6 +194,20 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
 
       // Assess
       expect(listed).toEqual([]);
+    });
+
+    it('deletes an object, and takes the delete of a missing key as done', async () => {
+      // Prepare
+      await store.put('audiences/action.csv', 'a');
+      await store.put('audiences/comedy.csv', 'b');
+
+      // Act
+      await store.delete('audiences/action.csv');
+      await store.delete('audiences/never-written.csv');
+
+      // Assess
+      expect(await store.head('audiences/action.csv')).toBeUndefined();
+      expect((await listOf(store, 'audiences/')).map((o) => o.key)).toEqual(['audiences/comedy.csv']);
     });
 
     it('lists more than 1,000 objects, the size of one S3 page', async () => {

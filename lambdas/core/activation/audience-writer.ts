@@ -30,6 +30,8 @@ export interface AudienceCounts {
   readonly unresolved: number;
   /** Rows of the import file in endpoint mode. */
   readonly endpoints: number;
+  /** Users left out because they were erased (privacy suppression list). */
+  readonly suppressed: number;
 }
 
 /** The files of one audience. The unresolved file is opened on first use only. */
@@ -66,12 +68,14 @@ export class AudienceWriter implements UserConsumer {
     targeted: 0,
     unresolved: 0,
     endpoints: 0,
+    suppressed: 0,
   };
 
   constructor(
     private readonly files: AudienceFiles,
     private readonly holdout: HoldoutRule | undefined,
     private readonly endpointIndex: EndpointIndex | undefined,
+    private readonly suppressed?: (userId: string) => boolean,
   ) {}
 
   get result(): AudienceCounts {
@@ -114,6 +118,12 @@ export class AudienceWriter implements UserConsumer {
     }
     if (end === start) {
       counts.invalid++;
+      return;
+    }
+    if (
+      this.suppressed?.(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'))
+    ) {
+      counts.suppressed++;
       return;
     }
     if (!hashed || escaped) hashIdBytes(bytes, start, end);

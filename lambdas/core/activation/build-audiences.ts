@@ -43,6 +43,8 @@ export interface BuildAudiencesOptions {
    * not batch segment output leaves nothing behind that could be taken for a result.
    */
   readonly manifestWhenNothingUsable?: boolean;
+  /** Erased subjects (privacy): true for a user ID that must never be sent; it is left out of every file. */
+  readonly suppressed?: (userId: string) => boolean;
 }
 
 const MAX_ISSUES = 1000;
@@ -107,6 +109,7 @@ class AudienceBuilder implements SegmentLineVisitor {
       },
       percent > 0 ? holdoutRule(key, percent) : undefined,
       this.options.endpointIndex,
+      this.options.suppressed,
     );
     this.current = { line: head.line, name, key, writer, identity };
     return writer;

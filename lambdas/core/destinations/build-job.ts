@@ -12,6 +12,8 @@ export interface JobTarget {
   /** e.g. `audiences/` */
   readonly prefix: string;
   readonly holdoutPercent: number;
+  /** Erased subjects (privacy): user IDs never written to an audience. */
+  readonly suppressed?: (userId: string) => boolean;
 }
 
 /** The `.out` parts of a batch segment job's output, in key order. */
@@ -48,6 +50,7 @@ export async function buildPart(
       jobName: partJob,
       source: `s3://${source.bucket}/${source.key}`,
       holdoutPercent: target.holdoutPercent,
+      suppressed: target.suppressed,
     },
   );
   return {

@@ -39,7 +39,11 @@ export interface IdentitySummary {
 type Row = Record<string, unknown>;
 
 /** Reads every Parquet file under a trusted-zone prefix, with only the columns asked for. */
-async function* parquetRows(store: ObjectStore, prefix: string, columns: string[]): AsyncGenerator<Row> {
+export async function* parquetRows(
+  store: ObjectStore,
+  prefix: string,
+  columns: string[],
+): AsyncGenerator<Row> {
   for await (const object of store.list(prefix)) {
     if (!object.key.endsWith('.parquet')) continue;
     const bytes = await readObject(store, object.key);

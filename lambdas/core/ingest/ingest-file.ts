@@ -16,6 +16,7 @@ import {
   type ReadOptions,
   type RowProblem,
 } from './read-rows';
+import type { SuppressionColumn, SuppressionList } from '../privacy/suppression';
 
 /** How many problems an outcome (and so an event or an email) carries; the report has them all. */
 export const FIRST_PROBLEMS = 10;
@@ -35,6 +36,8 @@ export interface IngestRequest {
   readonly normalise?: NormaliseOptions;
   /** Called now and then with the bytes read so far. */
   readonly onProgress?: (bytes: number) => void;
+  /** Erased subjects (privacy): their rows are dropped, so a re-delivered file cannot bring them back. */
+  readonly suppression?: SuppressionList;
 }
 
 /** Where ingestion reads and writes: the three zones (one folder offline). */
@@ -51,6 +54,8 @@ export interface IngestCounts {
   readonly bad: number;
   /** Exact duplicate rows dropped. */
   readonly duplicates: number;
+  /** Rows of erased subjects dropped (the suppression list); counted in none of the above but rowsIn. */
+  readonly suppressed?: number;
 }
 
 export type IngestOutcome =
@@ -195,7 +200,13 @@ export class HashList {
 
 /** One pass over one file, with its two outputs. */
 export class FileRun {
-  private readonly counts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
+  private readonly counts: {
+    rowsIn: number;
+    good: number;
+    bad: number;
+    duplicates: number;
+    suppressed?: number;
+  } = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
   private readonly firstProblems: RowProblem[] = [];
   private readonly seen = new IdHashSet(1 << 12);
   private readonly quarantine = new Map<string, Writable>();
@@ -269,10 +280,13 @@ export class FileRun {
     };
     const { drop, hashes } = this.shape;
     let lastProgress = 0;
+    let readColumns: readonly SuppressionColumn[] = [];
+    const suppression = this.request.suppression?.size ? this.request.suppression : undefined;
     for await (const records of readDatasetBatches(source, this.dataset, this.request.key, this.shape.read)) {
       for (const record of records) {
         if (record.kind === 'header') {
           this.header = record.written;
+          readColumns = record.columns;
           const columns = record.columns.map((c) => ({ name: c.name, storage: c.type.storage }));
           encoder =
             this.dataset.output === 'csv' ? csvEncoder(columns.map((c) => c.name)) : parquetEncoder(columns);
@@ -287,6 +301,10 @@ export class FileRun {
           this.counts.bad++;
           for (const problem of record.problems) await this.writeProblem(problem);
           await this.writeRawRow(record.line, record.raw);
+          continue;
+        }
+        if (suppression?.suppressesRow(readColumns, record.values)) {
+          this.counts.suppressed = (this.counts.suppressed ?? 0) + 1;
           continue;
         }
         hashRow(record.values);

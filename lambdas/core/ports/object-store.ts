@@ -68,6 +68,15 @@ export async function readRange(
 }
 
 /**
+ * An ObjectStore that can also remove objects: what privacy erasure needs (both adapters are one).
+ * Kept apart so that every other user of the port, and its test fakes, need no delete.
+ */
+export interface DeletableObjectStore extends ObjectStore {
+  /** Removes the object; removing one that does not exist is not an error (as in S3). */
+  delete(key: string): Promise<void>;
+}
+
+/**
  * A whole object in memory, for the small ones read at once (a ledger entry, a config file, a
  * Parquet table read whole, a report sample). Large objects are streamed with `get` instead.
  */

@@ -65,6 +65,8 @@ export interface SyncOptions {
   }) => void;
   /** How many invalid rows the result lists (all are counted and passed to onInvalidRow). Default 100. */
   readonly maxInvalidSamples?: number;
+  /** Erased subjects (privacy): true for a customer ID that must never be sent; its rows are skipped. */
+  readonly suppressed?: (customerId: string) => boolean;
 }
 
 export interface SyncResult {
@@ -130,6 +132,8 @@ export async function syncScores(options: SyncOptions): Promise<SyncResult> {
           reportInvalid({ source: source.name, line: row.line, reason: row.reason });
           // A row the CSV parser skipped has no offset; the next good row moves the cursor past it.
           if (row.endByte === undefined) continue;
+        } else if (options.suppressed?.(row.customerId)) {
+          // An erased subject: never sent, and not an error either.
         } else {
           const event = buildIdentify({
             ...row,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerActivate } from './activate';
 import { registerIngest } from './ingest';
 import { registerPreflight } from './preflight';
+import { registerPrivacy } from './privacy';
 import { registerPushScores } from './push-scores';
 import { registerRelay } from './relay';
 import { registerReplay } from './replay';
@@ -29,4 +30,5 @@ export const commands: RegisterCommand[] = [
   registerScore,
   registerRelay,
   registerTrain,
+  registerPrivacy,
 ];

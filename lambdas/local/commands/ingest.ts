@@ -13,6 +13,7 @@ import { resolveTrustedIdentities, type IdentitySummary } from '../../core/ident
 import { MERGE_RULES } from '../../core/identity/resolve';
 import { datasetDefinitions, datasetForKey } from '../../core/ingest/datasets';
 import { DEFAULT_MAX_BAD_SHARE, ingestFile, type IngestOutcome } from '../../core/ingest/ingest-file';
+import { localSuppression } from '../privacy-suppression';
 import { formatTable, n } from '../table';
 import type { RegisterCommand } from './index';
 
@@ -117,6 +118,8 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   }
   files.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : 1));
 
+  // Subjects erased by `cdp privacy erase` on this tree stay out (its salt hashes the list).
+  const suppression = await localSuppression(zones, options.out);
   const outcomes: IngestOutcome[] = [];
   for (const file of files) {
     const bar = progressBar(file.key, file.size);
@@ -131,6 +134,7 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
             maxBadShare: options.maxBadShare,
             normalise: { defaultRegion: options.phoneRegion },
             onProgress: (bytes) => bar?.update(bytes),
+            suppression,
           },
         ),
       );

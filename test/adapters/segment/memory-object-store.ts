@@ -35,6 +35,10 @@ export class MemoryObjectStore implements ObjectStore {
     return this.objects.has(key) ? this.infoOf(key) : undefined;
   }
 
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   /** The object as text, for assertions. */
   text(key: string): string {
     return this.objects.get(key)?.toString('utf8') ?? '';

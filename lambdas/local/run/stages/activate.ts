@@ -2,6 +2,7 @@ import { EVENTS } from '../../../core/events/catalog';
 import type { BuildResult } from '../../../core/destinations/activation-outcome';
 import { activationOutcome } from '../../../core/destinations/activation-outcome';
 import { buildPart, mergeParts, outputParts, type JobTarget } from '../../../core/destinations/build-job';
+import { localSuppressedIds } from '../../privacy-suppression';
 import { LOCAL_BUCKET, type RunContext, type StageReport } from '../run-context';
 
 export interface ActivateStageOptions {
@@ -28,6 +29,7 @@ export async function activateStage(
     bucket: LOCAL_BUCKET,
     prefix: 'audiences/',
     holdoutPercent: options.holdoutPercent,
+    suppressed: await localSuppressedIds(context.zones, context.dir),
   };
   const jobs = context.events
     .filter((e) => e.detailType === EVENTS.batchSegmentJobStateChange.detailType)

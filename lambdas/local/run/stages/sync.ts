@@ -5,6 +5,7 @@ import { syncScores } from '../../../core/segment/sync-scores';
 import { ObjectStoreKeptBatches } from '../../../adapters/object-store-kept-batches';
 import { objectStoreScoreSource } from '../../../adapters/score-sources';
 import { SegmentHttpSink } from '../../../adapters/segment-http-sink';
+import { localSuppressedIds } from '../../privacy-suppression';
 import { startSegmentSink } from '../../segment-sink';
 import type { Progress, RunContext, StageReport } from '../run-context';
 import type { ScoreRunResult } from './score';
@@ -37,6 +38,7 @@ export async function syncStage(context: RunContext, progress: Progress): Promis
       sources,
       sink,
       kept: new ObjectStoreKeptBatches({ store: context.zones }),
+      suppressed: await localSuppressedIds(context.zones, context.dir),
       onProgress: ({ counts }) => progress.update(counts.sent + counts.failed),
     });
     const received = endpoint.stats();

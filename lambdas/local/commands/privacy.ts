@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import type { CountryCode } from 'libphonenumber-js';
+import { LocalObjectStore } from '../../adapters/local-object-store';
+import { LocalPrivacySalt } from '../../adapters/local-privacy-salt';
+import { UserFacingError } from '../../core/errors';
+import { type PrivacyOutcome, runPrivacyRequest } from '../../core/privacy/privacy-request';
+import { type PrivacyAction, parseSubject } from '../../core/privacy/subject';
+import { formatTable, n } from '../table';
+import type { Console } from './ingest';
+import type { RegisterCommand } from './index';
+
+/**
+ * `cdp privacy access|erase <id> --local <dir>`: a privacy request on the output tree of `cdp ingest`
+ * or `cdp run`, with the core the privacy workflow runs in AWS. Exit status 0 when done, 1 on error.
+ */
+export interface PrivacyCliOptions {
+  readonly local: string;
+  readonly phoneRegion?: CountryCode;
+  /** The request ID (default `privacy-<UTC time>-<random>`). */
+  readonly request?: string;
+  readonly now?: () => Date;
+}
+
+export const registerPrivacy: RegisterCommand = (program) => {
+  program
+    .command('privacy')
+    .description(
+      "A person's right of access or erasure: 'access' exports every record held about them; 'erase' removes them from every file and suppresses them from future ingestion.",
+    )
+    .argument('<action>', 'access or erase', actionOf)
+    .argument(
+      '<ids...>',
+      'the person: a customer ID, an email address or a phone number (erase takes several)',
+    )
+    .requiredOption('--local <dir>', 'the output folder of cdp ingest --out or cdp run (out/<run>)')
+    .option('--phone-region <code>', 'region of phone numbers written without a country code', 'US')
+    .option('--request <id>', 'the request ID (default: privacy-<time>-<random>)')
+    .action(async (action: PrivacyAction, ids: string[], options: PrivacyCliOptions) => {
+      await privacyLocal(action, ids, options, console);
+    });
+};
+
+function actionOf(value: string): PrivacyAction {
+  if (value !== 'access' && value !== 'erase') throw new InvalidArgumentError('expected access or erase');
+  return value;
+}
+
+export async function privacyLocal(
+  action: PrivacyAction,
+  ids: readonly string[],
+  options: PrivacyCliOptions,
+  out: Console,
+): Promise<PrivacyOutcome> {
+  if (!(await stat(options.local).catch(() => undefined))?.isDirectory()) {
+    throw new UserFacingError(`${options.local}: no such folder`);
+  }
+  const normalise = { defaultRegion: (options.phoneRegion ?? 'US') as CountryCode };
+  const now = options.now ?? (() => new Date());
+  const store = new LocalObjectStore({ root: options.local });
+  const requestId =
+    options.request ??
+    `privacy-${now().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const outcome = await runPrivacyRequest(
+    { trusted: store, zones: [{ name: 'output', store }] },
+    {
+      requestId,
+      action,
+      subjects: ids.map((id) => parseSubject(id, normalise)),
+      salt: await LocalPrivacySalt.of(options.local, { create: action === 'erase' })
+        .salt()
+        .catch(async (error) => {
+          // Access needs a salt for the record's hash too; the first request of a tree creates it.
+          if (action === 'access') return LocalPrivacySalt.of(options.local, { create: true }).salt();
+          throw error;
+        }),
+      now,
+      normalise,
+    },
+  );
+  const rows = outcome.record.stores.map((s) => [
+    s.store,
+    s.action,
+    n(s.objects ?? 0),
+    n(s.rows ?? 0),
+    s.status,
+  ]);
+  for (const line of formatTable(['store', 'action', 'objects', 'rows', 'status'], rows, new Set([2, 3])))
+    out.log(line);
+  const { io } = outcome;
+  out.log(
+    `Objects: ${n(io.listed)} listed, ${n(io.read)} read, ${n(io.holding)} held the subject, ${n(io.rewritten)} rewritten, ${n(io.deleted)} deleted`,
+  );
+  if (outcome.export)
+    out.log(
+      `Export: ${path.join(options.local, outcome.export.json)} and ${path.join(options.local, outcome.export.markdown)}`,
+    );
+  if (action === 'erase') out.log('Suppressed: cdp ingest into this folder drops their rows from now on.');
+  out.log(`Record (no personal data): ${path.join(options.local, outcome.recordKey)}`);
+  return outcome;
+}
