@@ -108,8 +108,8 @@ export function campaignSteps(scope: Construct, props: CampaignStepsProps): sfn.
     iamResources: [props.campaignArn],
     responseKey: 'Campaign',
     statePath: '$.poll',
-    statusField: 'latestCampaignUpdate.status',
-    failureReasonField: 'latestCampaignUpdate.failureReason',
+    statusField: 'LatestCampaignUpdate.Status',
+    failureReasonField: 'LatestCampaignUpdate.FailureReason',
     ...CAMPAIGN_POLL,
   });
   create.addCatch(update, {

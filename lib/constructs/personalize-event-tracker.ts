@@ -34,7 +34,7 @@ export function eventTrackerSteps(scope: Construct, props: EventTrackerStepsProp
     resultPath: '$.tracker.list',
   });
   const reuse = new sfn.Pass(scope, 'Reuse event tracker', {
-    parameters: { arn: sfn.JsonPath.stringAt('$.tracker.list.trackers[0].eventTrackerArn') },
+    parameters: { arn: sfn.JsonPath.stringAt('$.tracker.list.trackers[0].EventTrackerArn') },
     resultPath: '$.tracker.found',
   });
   const create = personalizeCall(scope, 'Create event tracker', {
@@ -61,7 +61,7 @@ export function eventTrackerSteps(scope: Construct, props: EventTrackerStepsProp
     action: 'putParameter',
     parameters: {
       Name: props.parameterName,
-      Value: sfn.JsonPath.stringAt('$.poll.last.resource.trackingId'),
+      Value: sfn.JsonPath.stringAt('$.poll.last.resource.TrackingId'),
       Type: 'String',
       Overwrite: true,
       Description: 'Tracking ID of the Personalize event tracker the real-time relay sends to',

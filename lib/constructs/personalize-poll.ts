@@ -48,7 +48,7 @@ export interface WaitForActiveProps {
   readonly action: string;
   readonly parameters: Record<string, unknown>;
   readonly iamResources: string[];
-  /** The response's object holding `status` and `failureReason`: `DatasetGroup`, … */
+  /** The response's object holding `Status` and `FailureReason`: `DatasetGroup`, … */
   readonly responseKey: string;
   readonly interval: Duration;
   /** Checks before the run fails: with the interval, the longest wait. */
@@ -57,17 +57,20 @@ export interface WaitForActiveProps {
   readonly statePath: string;
   /** Where a failed resource goes; default: a Fail state with Personalize's reason. */
   readonly onFailed?: sfn.IChainable;
-  /** Where the status is in the described resource; default `status` (`latestCampaignUpdate.status` …). */
+  /**
+   * Where the status is in the described resource; default `Status` (`LatestCampaignUpdate.Status` …).
+   * Step Functions' SDK integrations answer in PascalCase at every level, not in Personalize's camelCase.
+   */
   readonly statusField?: string;
   /** The status that means failed; default `CREATE FAILED` (`UPDATE FAILED` after an update). */
   readonly failedStatus?: string;
-  /** Where the failure reason is in the described resource; default `failureReason`. */
+  /** Where the failure reason is in the described resource; default `FailureReason`. */
   readonly failureReasonField?: string;
 }
 
 /**
  * Personalize has no `.sync` integration: Describe → Choice → Wait, counted. ACTIVE goes on; CREATE
- * FAILED ends in a Fail state carrying Personalize's `failureReason` as the cause (or goes to
+ * FAILED ends in a Fail state carrying Personalize's `FailureReason` as the cause (or goes to
  * `onFailed`); after `maxPolls` checks the run fails with `Personalize.PollLimit`.
  */
 export function waitForActive(scope: Construct, id: string, props: WaitForActiveProps): sfn.Chain {
@@ -94,14 +97,14 @@ export function waitForActive(scope: Construct, id: string, props: WaitForActive
     props.onFailed ??
     new sfn.Fail(scope, `${id} failed`, {
       error: 'Personalize.CreateFailed',
-      causePath: `${props.statePath}.last.resource.${props.failureReasonField ?? 'failureReason'}`,
+      causePath: `${props.statePath}.last.resource.${props.failureReasonField ?? 'FailureReason'}`,
     });
   const tooLong = new sfn.Fail(scope, `${id} poll limit`, {
     error: 'Personalize.PollLimit',
     cause: `The ${props.name} was not ACTIVE after ${props.maxPolls} checks, ${props.interval.toHumanString()} apart; it may still finish in Personalize. Run the workflow again later to reuse it.`,
   });
   const active = new sfn.Pass(scope, `${id} active`);
-  const status = `${props.statePath}.last.resource.${props.statusField ?? 'status'}`;
+  const status = `${props.statePath}.last.resource.${props.statusField ?? 'Status'}`;
   const decide = new sfn.Choice(scope, `${id} status?`)
     .when(sfn.Condition.stringEquals(status, 'ACTIVE'), active)
     .when(sfn.Condition.stringEquals(status, props.failedStatus ?? 'CREATE FAILED'), failed)

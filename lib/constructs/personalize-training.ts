@@ -304,13 +304,13 @@ export class PersonalizeTraining extends Construct {
         responseKey: 'Dataset',
         statePath: '$.poll',
         failedStatus: 'UPDATE FAILED',
-        failureReasonField: 'latestDatasetUpdate.failureReason',
+        failureReasonField: 'LatestDatasetUpdate.FailureReason',
         ...POLLS.quick,
       }),
     );
     const onPlannedSchema = new sfn.Choice(this, 'Dataset on the planned schema?')
       .when(
-        sfn.Condition.stringEqualsJsonPath('$.poll.last.resource.schemaArn', '$.dataset.schemaArn'),
+        sfn.Condition.stringEqualsJsonPath('$.poll.last.resource.SchemaArn', '$.dataset.schemaArn'),
         importJob,
       )
       .otherwise(schemaUpdate.next(importJob));
@@ -551,7 +551,7 @@ export class PersonalizeTraining extends Construct {
       output: { bucket: sfn.JsonPath.stringAt('$.bucket'), key: sfn.JsonPath.stringAt('$.job.outputKey') },
       recipe: sfn.JsonPath.stringAt('$.recipe'),
       ...(status === 'FAILED'
-        ? { failureReason: sfn.JsonPath.stringAt('$.poll.last.resource.failureReason') }
+        ? { failureReason: sfn.JsonPath.stringAt('$.poll.last.resource.FailureReason') }
         : {}),
     });
     const doneActive = eventBus
@@ -578,7 +578,7 @@ export class PersonalizeTraining extends Construct {
           parameters: {
             jobName: sfn.JsonPath.stringAt('$.job.jobName'),
             status: 'FAILED',
-            failureReason: sfn.JsonPath.stringAt('$.poll.last.resource.failureReason'),
+            failureReason: sfn.JsonPath.stringAt('$.poll.last.resource.FailureReason'),
           },
         }),
       );

@@ -108,13 +108,21 @@ export async function runLocally(
       validationOptions: { checkPaths: false, checkArn: false },
     } as never,
   );
+  // AWS SDK integrations answer in PascalCase at every level, whatever the service's own casing.
+  const sdkStates = sdkTaskStates(definition);
+  const handlers = Object.fromEntries(
+    Object.entries(options.handlers).map(([name, handler]) => [
+      name,
+      sdkStates.has(name) ? async (input: any) => pascalCaseKeys(await handler(input)) : handler,
+    ]),
+  );
   const execution = machine.run(
     input as never,
     {
       overrides: {
         taskResourceLocalHandlers: {
           ...Object.fromEntries((options.publishStates ?? []).map((name) => [name, publish])),
-          ...options.handlers,
+          ...handlers,
         },
         waitTimeOverrides: options.waitTimeOverrides,
         retryIntervalOverrides: options.retryIntervalOverrides,
@@ -132,4 +140,43 @@ export async function runLocally(
   );
   if (options.stateSizes) await options.stateSizes.record(execution.eventLogs);
   return outcome;
+}
+
+/** The names of every AWS SDK integration task (`arn:<partition>:states:::aws-sdk:…`), nested ones included. */
+export function sdkTaskStates(definition: Record<string, unknown>): Set<string> {
+  const names = new Set<string>();
+  const visit = (machine: unknown) => {
+    const states = (machine as { States?: Record<string, any> } | undefined)?.States ?? {};
+    for (const [name, state] of Object.entries(states)) {
+      if (typeof state.Resource === 'string' && /^arn:[^:]+:states:::aws-sdk:/.test(state.Resource))
+        names.add(name);
+      visit(state.Iterator);
+      visit(state.ItemProcessor);
+      for (const branch of state.Branches ?? []) visit(branch);
+    }
+  };
+  visit(definition);
+  return names;
+}
+
+/**
+ * Members whose values are maps (string keys the service chose, e.g. metric names): Step Functions
+ * keeps those keys as they are.
+ */
+const MAP_MEMBERS = new Set(['Metrics']);
+
+/**
+ * A response as a Step Functions AWS SDK integration returns it: every structure member in
+ * PascalCase (`{ DatasetGroup: { Status, FailureReason } }`), even where the service's API and the
+ * JavaScript SDK say `status`. https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+export function pascalCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(pascalCaseKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key[0]!.toUpperCase() + key.slice(1),
+      MAP_MEMBERS.has(key[0]!.toUpperCase() + key.slice(1)) ? inner : pascalCaseKeys(inner),
+    ]),
+  );
 }
