@@ -1,32 +1,9 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { ingestEnv, type IngestEnv } from '../adapters/ingestion-env';
 import { logger } from '../adapters/logger';
-import { S3ObjectStore } from '../adapters/s3-object-store';
+import { ingestContainer } from '../adapters/ingestion-stores';
 import { UserFacingError } from '../core/errors';
-import { ingestEventOf, type IngestBuckets, type IngestEvent } from '../core/ingest/ingest-events';
-import { ingestFile, type IngestStores } from '../core/ingest/ingest-file';
-
-const s3 = new S3Client({});
-
-/** The configuration and the three zones, built once per container, on the first invocation. */
-let container: { config: IngestEnv; buckets: IngestBuckets; stores: IngestStores } | undefined;
-function containerOf() {
-  if (container) return container;
-  const config = ingestEnv.parse(process.env);
-  const buckets = {
-    landing: config.LANDING_BUCKET,
-    trusted: config.TRUSTED_BUCKET,
-    quarantine: config.QUARANTINE_BUCKET,
-  };
-  // Keys are the core's own (`trusted/…`, `quarantine/<landing key>/…`), at each bucket's root.
-  const stores = {
-    landing: new S3ObjectStore({ client: s3, bucket: buckets.landing }),
-    trusted: new S3ObjectStore({ client: s3, bucket: buckets.trusted }),
-    quarantine: new S3ObjectStore({ client: s3, bucket: buckets.quarantine }),
-  };
-  return (container = { config, buckets, stores });
-}
+import { ingestEventOf, type IngestEvent } from '../core/ingest/ingest-events';
+import { ingestFile } from '../core/ingest/ingest-file';
 
 const request = z.object({
   source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
@@ -39,7 +16,7 @@ const request = z.object({
  * workflow publishes: `Dataset Ingested` (also for a re-delivery, flagged) or `Dataset Rejected`.
  */
 export async function handler(event: unknown): Promise<IngestEvent> {
-  const { config, buckets, stores } = containerOf();
+  const { config, buckets, stores } = ingestContainer();
   const { source, etag, ingestDate } = request.parse(event);
   if (source.bucket !== buckets.landing)
     throw new UserFacingError(`files are ingested from the landing bucket, not s3://${source.bucket}`);

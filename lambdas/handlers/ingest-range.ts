@@ -1,12 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { ingestEnv, type IngestEnv } from '../adapters/ingestion-env';
 import { logger } from '../adapters/logger';
-import { S3ObjectStore } from '../adapters/s3-object-store';
+import { ingestContainer } from '../adapters/ingestion-stores';
 import { UserFacingError } from '../core/errors';
 import { datasetForKey } from '../core/ingest/datasets';
-import { ingestEventOf, type IngestBuckets } from '../core/ingest/ingest-events';
-import { type IngestRequest, type IngestStores, ledgerKey } from '../core/ingest/ingest-file';
+import { ingestEventOf } from '../core/ingest/ingest-events';
+import { type IngestRequest, ledgerKey } from '../core/ingest/ingest-file';
 import {
   checkRange,
   finishRanges,
@@ -15,25 +13,6 @@ import {
   writeRange,
 } from '../core/ingest/ingest-ranges';
 import type { RowProblem } from '../core/ingest/read-rows';
-
-const s3 = new S3Client({});
-
-let container: { config: IngestEnv; buckets: IngestBuckets; stores: IngestStores } | undefined;
-function containerOf() {
-  if (container) return container;
-  const config = ingestEnv.parse(process.env);
-  const buckets = {
-    landing: config.LANDING_BUCKET,
-    trusted: config.TRUSTED_BUCKET,
-    quarantine: config.QUARANTINE_BUCKET,
-  };
-  const stores = {
-    landing: new S3ObjectStore({ client: s3, bucket: buckets.landing }),
-    trusted: new S3ObjectStore({ client: s3, bucket: buckets.trusted }),
-    quarantine: new S3ObjectStore({ client: s3, bucket: buckets.quarantine }),
-  };
-  return (container = { config, buckets, stores });
-}
 
 const file = {
   source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
@@ -93,7 +72,7 @@ const withoutValues = (problems: readonly RowProblem[]) =>
  * processors), `merge` (counts, cross-range duplicates, threshold) and `finish` (ledger, event).
  */
 export async function handler(event: unknown): Promise<unknown> {
-  const { config, buckets, stores } = containerOf();
+  const { config, buckets, stores } = ingestContainer();
   const input = request.parse(event);
   if (input.source.bucket !== buckets.landing)
     throw new UserFacingError(`files are ingested from the landing bucket, not s3://${input.source.bucket}`);
