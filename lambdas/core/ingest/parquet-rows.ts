@@ -70,6 +70,9 @@ export function parquetEncoder(columns: readonly ParquetColumn[]): RowEncoder {
         columnData: columns.map((c, i) => ({
           name: c.name,
           data: rows.map((row) => toParquet(row[i] ?? null, c.storage)),
+          // Min/max of text columns (IDs, names, emails in no order) lets Athena skip no row group,
+          // and costs a string comparison per value; numbers and timestamps keep theirs.
+          statistics: c.storage !== 'string',
         })),
       });
       return writer.chunks.splice(0);

@@ -1,4 +1,4 @@
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, type IngestRequest } from '../../../lambdas/core/ingest/ingest-file';
 import { MemoryObjectStore } from '../../adapters/segment/memory-object-store';
@@ -55,6 +55,26 @@ describe('ingestFile', () => {
         ordered_at: new Date('2025-01-01T00:00:00Z'),
       },
     ]);
+  });
+
+  it('keeps min/max statistics on numbers and timestamps, for Athena to skip row groups, and none on text', async () => {
+    const stores = world({
+      'web/orders.csv': `${ORDERS_HEADER}\nO1,C1,2,10.50,2025-03-01T10:00:00Z\nO2,C2,1,3,1735689600\n`,
+    });
+    const outcome = await ingestFile(stores, request('web/orders.csv'));
+    const bytes = stores.trusted.objects.get(outcome.status === 'ingested' ? outcome.output : '')!;
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+    const chunks = parquetMetadata(file).row_groups[0]!.columns.map((c) => c.meta_data!);
+    const stats = Object.fromEntries(chunks.map((c) => [c.path_in_schema.join('.'), c.statistics]));
+    expect(stats['ordered_at']).toMatchObject({
+      min_value: new Date('2025-01-01T00:00:00Z'),
+      max_value: new Date('2025-03-01T10:00:00Z'),
+    });
+    expect(stats['amount']).toMatchObject({ min_value: 3, max_value: 10.5 });
+    expect(stats['item_count']).toMatchObject({ min_value: 1n, max_value: 2n });
+    expect(stats['order_id']).toBeUndefined();
+    expect(stats['customer_id']).toBeUndefined();
   });
 
   it('drops exact duplicate rows and counts them, after normalisation', async () => {
