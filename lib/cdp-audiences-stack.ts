@@ -80,6 +80,7 @@ export class CdpAudiencesStack extends Stack {
     this.privacy = new PrivacyRequests(this, 'Privacy', {
       dataLake: this.dataLake,
       notifications: this.notifications,
+      eventBus: this.eventBus,
       phoneRegion: config.phoneRegion,
       removalPolicy,
     });

@@ -6,6 +6,7 @@ import { logger } from '../adapters/logger';
 import { privacyEnv } from '../adapters/privacy-env';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { SecretsManagerPrivacySalt } from '../adapters/secrets-manager-privacy-salt';
+import { type DetailOf, EVENTS } from '../core/events/catalog';
 import { readObjectText } from '../core/ports/object-store';
 import type { PrivacyZone } from '../core/privacy/privacy-request';
 import { type RequestFileOutcome, runRequestFile } from '../core/privacy/request-file';
@@ -25,6 +26,8 @@ export type PrivacyRequestResult = RequestFileOutcome & {
   readonly accessUrls: readonly { line: number; markdown: string; json: string }[];
   readonly trustedBucket: string;
   readonly failed: boolean;
+  /** The detail of `Privacy Request Completed`/`Failed`, as the workflow publishes it. */
+  readonly detail: DetailOf<typeof EVENTS.privacyRequestCompleted>;
 };
 
 /**
@@ -62,7 +65,7 @@ export async function handler(event: unknown): Promise<PrivacyRequestResult> {
     getSignedUrl(s3, new GetObjectCommand({ Bucket: env.TRUSTED_BUCKET, Key: objectKey }), {
       expiresIn: env.EXPORT_URL_SECONDS,
     });
-  const accessUrls = [];
+  const accessUrls: { line: number; markdown: string; json: string }[] = [];
   for (const access of outcome.accesses) {
     if (!access.export) continue;
     accessUrls.push({
@@ -80,5 +83,45 @@ export async function handler(event: unknown): Promise<PrivacyRequestResult> {
     rowsRemoved: outcome.erasure?.rowsRemoved ?? 0,
     failed,
   });
-  return { ...outcome, accessUrls, trustedBucket: env.TRUSTED_BUCKET, failed };
+  const detail = EVENTS.privacyRequestCompleted.schema.parse({
+    request: requestId,
+    invalidRows: outcome.invalidRows,
+    accesses: outcome.accesses.map((a) => {
+      const urls = accessUrls.find((u) => u.line === a.line);
+      return { line: a.line, markdownUrl: urls?.markdown, jsonUrl: urls?.json, error: a.error };
+    }),
+    erasure: outcome.erasure && {
+      lines: outcome.erasure.lines,
+      rowsRemoved: outcome.erasure.rowsRemoved,
+      objectsRewritten: outcome.erasure.objectsRewritten,
+      objectsDeleted: outcome.erasure.objectsDeleted,
+      error: outcome.erasure.error,
+    },
+    // The stores outside the lake are not automated yet: say so, with what to do.
+    stores:
+      outcome.erasure && !outcome.erasure.error
+        ? [
+            {
+              store: 'Amazon Personalize',
+              status: 'by hand',
+              note: outcome.erasure.personalizeUsersKey
+                ? `start a data deletion job on the dataset group with s3://${env.TRUSTED_BUCKET}/${outcome.erasure.personalizeUsersKey}`
+                : 'no customer ID was found for the subjects: nothing to delete',
+            },
+            {
+              store: 'Customer Profiles / Pinpoint',
+              status: 'by hand',
+              note: 'delete the profiles or user endpoints of the customer IDs in the same file',
+            },
+            {
+              store: 'Twilio Segment',
+              status: 'by hand',
+              note: 'create a SUPPRESS_WITH_DELETE regulation for the same user IDs in the Segment workspace',
+            },
+          ]
+        : [],
+    urlsExpireAt:
+      accessUrls.length > 0 ? new Date(Date.now() + env.EXPORT_URL_SECONDS * 1000).toISOString() : undefined,
+  });
+  return { ...outcome, accessUrls, trustedBucket: env.TRUSTED_BUCKET, failed, detail };
 }

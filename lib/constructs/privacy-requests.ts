@@ -8,7 +8,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardsOf } from '../nag';
 import { CdpFunction } from './cdp-function';
-import { CdpWorkflow } from './cdp-workflow';
+import { EVENTS } from '../../lambdas/core/events/catalog';
+import { CdpWorkflow, catchEvery } from './cdp-workflow';
+import type { EventBus } from './event-bus';
 import type { DataLake } from './data-lake';
 import type { Notifications } from './notifications';
 
@@ -24,6 +26,8 @@ export const PRIVACY_REQUEST_TIMEOUT = Duration.days(25);
 export interface PrivacyRequestsProps {
   readonly dataLake: DataLake;
   readonly notifications: Notifications;
+  /** Where `Privacy Request Completed`/`Failed` is published (and emailed from). */
+  readonly eventBus: EventBus;
   readonly phoneRegion: string;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -110,12 +114,50 @@ export class PrivacyRequests extends Construct {
     });
     const failed = new sfn.Fail(this, 'A request row failed', {
       error: 'PrivacyRequestFailed',
-      cause: 'A row of the privacy request failed; the execution output lists which.',
+      cause: 'A row of the privacy request failed; the email and the execution output list which.',
     });
+    const publishFailed = props.eventBus
+      .publishTask(
+        this,
+        'Publish request failed',
+        EVENTS.privacyRequestFailed.detailType,
+        sfn.TaskInput.fromJsonPathAt('$.lake.detail'),
+      )
+      .next(failed);
+    const crashed = props.eventBus
+      .publishTask(
+        this,
+        'Publish lake step failure',
+        EVENTS.privacyRequestFailed.detailType,
+        sfn.TaskInput.fromObject({
+          request: sfn.JsonPath.executionName,
+          executionArn: sfn.JsonPath.executionId,
+          reason: sfn.JsonPath.format(
+            'The lake step stopped on {}. An erasure interrupted after its journal is finished by the next request; send the file again.',
+            sfn.JsonPath.stringAt('$.failure.Error'),
+          ),
+        }),
+      )
+      .next(
+        new sfn.Fail(this, 'Lake step failed', {
+          errorPath: '$.failure.Error',
+          causePath: '$.failure.Cause',
+        }),
+      );
+    catchEvery(lake, crashed, '$.failure');
     const definition = lake.next(
       new sfn.Choice(this, 'Did every row succeed?')
-        .when(sfn.Condition.booleanEquals('$.lake.failed', true), failed)
-        .otherwise(new sfn.Succeed(this, 'Request done')),
+        .when(sfn.Condition.booleanEquals('$.lake.failed', true), publishFailed)
+        .otherwise(
+          props.eventBus
+            .publishTask(
+              this,
+              'Publish request completed',
+              EVENTS.privacyRequestCompleted.detailType,
+              sfn.TaskInput.fromJsonPathAt('$.lake.detail'),
+            )
+            .next(new sfn.Succeed(this, 'Request done')),
+        ),
     );
 
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {

@@ -94,6 +94,16 @@ describe('privacy-request handler, against an S3-compatible server', () => {
     const served = await (await fetch(url)).text();
     expect(served).toContain('C1');
     expect(served).not.toContain('sam@example.com');
+    // The event detail for the email: the URL and counts, no subject; the stores not automated are named.
+    expect(result.detail.accesses).toEqual([
+      { line: 2, markdownUrl: result.accessUrls[0]!.markdown, jsonUrl: result.accessUrls[0]!.json },
+    ]);
+    expect(result.detail.stores.map((s) => [s.store, s.status])).toEqual([
+      ['Amazon Personalize', 'by hand'],
+      ['Customer Profiles / Pinpoint', 'by hand'],
+      ['Twilio Segment', 'by hand'],
+    ]);
+    expect(JSON.stringify(result.detail)).not.toMatch(/masha|sam@|"C3"|C1/);
     // Erasure: Sam is gone from the trusted zone, Masha stays; Personalize gets Sam's USER_ID.
     expect(result.erasure).toMatchObject({ requestId: 'r1-erase', lines: [3], customerIds: 1 });
     expect(result.erasure!.rowsRemoved).toBeGreaterThan(0);
