@@ -7,6 +7,7 @@ import { DataLake } from './constructs/data-lake';
 import { EventBus } from './constructs/event-bus';
 import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
+import { PrivacyRequests } from './constructs/privacy-requests';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
 import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
@@ -32,6 +33,8 @@ export class CdpAudiencesStack extends Stack {
   readonly activation: AudienceActivation;
   readonly training: PersonalizeTraining;
   readonly segmentSync: SegmentSync;
+  /** Privacy requests (access, erasure) dropped under privacy/requests/ in the landing bucket. */
+  readonly privacy: PrivacyRequests;
   /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
   readonly realtimeRelay?: RealtimeRelay;
   /** The IAM-auth recommendations URL; only with `realtimeRecommendations=true`. */
@@ -71,6 +74,13 @@ export class CdpAudiencesStack extends Stack {
       eventBus: this.eventBus,
       notifications: this.notifications,
       maxBadShare: config.maxBadShare,
+      phoneRegion: config.phoneRegion,
+      removalPolicy,
+    });
+    this.privacy = new PrivacyRequests(this, 'Privacy', {
+      dataLake: this.dataLake,
+      notifications: this.notifications,
+      eventBus: this.eventBus,
       phoneRegion: config.phoneRegion,
       removalPolicy,
     });

@@ -14,8 +14,8 @@ import type { Readable, Writable } from 'node:stream';
  * So the server runs in a Node.js process of its own, started with --openssl-legacy-provider.
  */
 const SERVER_SCRIPT = `
-const [S3rver, directory, bucket] = [require(process.argv[1]), process.argv[2], process.argv[3]];
-new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: bucket }] })
+const [S3rver, directory, buckets] = [require(process.argv[1]), process.argv[2], process.argv[3]];
+new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: buckets.split(',').map((name) => ({ name })) })
   .run()
   .then(({ port }) => console.log(port), (error) => { console.error(error); process.exit(1); });
 // Stop when the test process closes our stdin, or dies without closing it.
@@ -28,7 +28,8 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-export async function startS3rver(bucket: string): Promise<LocalS3> {
+/** A server with `bucket` and any `more` buckets. */
+export async function startS3rver(bucket: string, ...more: string[]): Promise<LocalS3> {
   const folder = await mkdtemp(path.join(tmpdir(), 'cdp-s3rver-'));
   const server: ChildProcessByStdio<Writable, Readable, null> = spawn(
     process.execPath,
@@ -38,7 +39,7 @@ export async function startS3rver(bucket: string): Promise<LocalS3> {
       SERVER_SCRIPT,
       createRequire(import.meta.url).resolve('s3rver'),
       folder,
-      bucket,
+      [bucket, ...more].join(','),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );

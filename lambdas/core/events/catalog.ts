@@ -291,6 +291,54 @@ export const workflowFailed = {
   }),
 } as const;
 
+/** What a privacy request did, per row and store: line numbers, counts, keys and URLs, no subject. */
+const privacyRequestDetail = z.object({
+  request: z.string(),
+  executionArn: z.string().optional(),
+  /** Rows refused, by line and reason. */
+  invalidRows: z.array(z.object({ line: count, reason: z.string() })).default([]),
+  /** Per access row: a short-lived URL of the export, or why it failed. */
+  accesses: z
+    .array(
+      z.object({
+        line: count,
+        markdownUrl: z.string().optional(),
+        jsonUrl: z.string().optional(),
+        error: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** The lake erasure of every erase row. */
+  erasure: z
+    .object({
+      lines: z.array(count),
+      rowsRemoved: count,
+      objectsRewritten: count,
+      objectsDeleted: count,
+      error: z.string().optional(),
+    })
+    .optional(),
+  /** Stores outside the lake and what became of them (done, failed, or to do by hand). */
+  stores: z
+    .array(z.object({ store: z.string(), status: z.enum(['done', 'failed', 'by hand']), note: z.string() }))
+    .default([]),
+  /** The URLs stop working at this time. */
+  urlsExpireAt: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const privacyRequestCompleted = {
+  detailType: 'Privacy Request Completed',
+  outcome: 'succeeded',
+  schema: privacyRequestDetail,
+} as const;
+
+export const privacyRequestFailed = {
+  detailType: 'Privacy Request Failed',
+  outcome: 'failed',
+  schema: privacyRequestDetail,
+} as const;
+
 export const EVENTS = {
   datasetIngested,
   datasetRejected,
@@ -305,6 +353,8 @@ export const EVENTS = {
   segmentSyncFailed,
   workflowFailed,
   propensityQualityGateFailed,
+  privacyRequestCompleted,
+  privacyRequestFailed,
 } as const;
 
 export type EventDefinition = (typeof EVENTS)[keyof typeof EVENTS];

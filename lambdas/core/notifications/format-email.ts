@@ -364,10 +364,44 @@ export function formatEmail(event: NotifiedEvent): Email {
       return workflowFailed(parsed.data as DetailOf<typeof EVENTS.workflowFailed>, event);
     case EVENTS.propensityQualityGateFailed.detailType:
       return propensityQualityGateFailed(parsed.data as DetailOf<typeof EVENTS.propensityQualityGateFailed>);
+    case EVENTS.privacyRequestCompleted.detailType:
+    case EVENTS.privacyRequestFailed.detailType:
+      return privacyRequest(
+        parsed.data as DetailOf<typeof EVENTS.privacyRequestCompleted>,
+        definition.outcome === 'failed',
+      );
     default:
       return {
         subject: subjectLine(`cdp-audiences: ${event.detailType}`),
         body: lines(`cdp-audiences reported "${event.detailType}" at ${event.time}.`, FOOTER),
       };
   }
+}
+
+/** A privacy request's outcome: line numbers, counts and links, never the subject. */
+function privacyRequest(d: DetailOf<typeof EVENTS.privacyRequestCompleted>, failed: boolean): Email {
+  return {
+    subject: subjectLine(`Privacy request ${failed ? 'FAILED' : 'completed'} - ${d.request}`),
+    body: lines(
+      `Privacy request ${d.request} ${failed ? 'did not complete' : 'completed'}.`,
+      d.reason && `Reason: ${d.reason}`,
+      '',
+      ...d.accesses.map((a) =>
+        a.error
+          ? `Access, line ${n(a.line)}: FAILED - ${a.error}`
+          : `Access, line ${n(a.line)}: export ready. Readable: ${a.markdownUrl} JSON: ${a.jsonUrl}`,
+      ),
+      d.accesses.some((a) => !a.error) &&
+        `The links stop working ${d.urlsExpireAt ? `at ${d.urlsExpireAt}` : 'after one day'} (or earlier, when the credentials that signed them expire); the exports stay in the trusted bucket under privacy/exports/.`,
+      d.erasure &&
+        (d.erasure.error
+          ? `Erasure, lines ${d.erasure.lines.join(', ')}: FAILED - ${d.erasure.error}`
+          : `Erasure, lines ${d.erasure.lines.join(', ')}: ${plural(d.erasure.rowsRemoved, 'row')} removed from the lake, ${plural(d.erasure.objectsRewritten, 'file')} rewritten, ${plural(d.erasure.objectsDeleted, 'file')} deleted; suppressed from future ingestion.`),
+      ...d.stores.map((s) => `${s.store}: ${s.status} - ${s.note}`),
+      d.invalidRows.length > 0 && '',
+      d.invalidRows.length > 0 && `${plural(d.invalidRows.length, 'row')} refused:`,
+      ...d.invalidRows.map((r) => `* line ${n(r.line)}: ${r.reason}`),
+      FOOTER,
+    ),
+  };
 }

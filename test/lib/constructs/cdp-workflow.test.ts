@@ -15,6 +15,7 @@ describe('CdpWorkflow', () => {
       'test-audiences-activation',
       'test-audiences-identity',
       'test-audiences-ingestion',
+      'test-audiences-privacy',
       'test-audiences-segment-sync',
       'test-audiences-training',
     ]);

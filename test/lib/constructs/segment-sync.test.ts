@@ -6,8 +6,11 @@ describe('SegmentSync', () => {
   it('lets only the push function read the Segment write key', () => {
     const { template } = buildApp({ segmentWriteKeySecretName: 'acme/segment' });
 
-    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    // The privacy Lambda reads its own salt secret; only the push function reads the write key.
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+      (policy) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') &&
+        JSON.stringify(policy.Properties.PolicyDocument).includes('acme/segment'),
     );
     expect(readers).toHaveLength(1);
     expect(readers[0]!.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^SegmentSyncPushRole/) }]);

@@ -1,0 +1,63 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { definitionOf } from '../../workflows/definition';
+import { buildApp } from '../synth';
+
+let template: Template;
+beforeAll(() => {
+  template = buildApp().template;
+});
+
+describe('PrivacyRequests', () => {
+  it('starts on a request file under privacy/requests/ of the landing bucket', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: {
+          bucket: { name: [{ Ref: Match.stringLikeRegexp('^DataLakeLanding') }] },
+          object: { key: [{ prefix: 'privacy/requests/' }] },
+        },
+      },
+    });
+  });
+
+  it('generates a 64-character hex salt in Secrets Manager, encrypted with the lake key', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataLakeKey'), 'Arn'] },
+      GenerateSecretString: Match.objectLike({
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+        ExcludeCharacters: Match.stringLikeRegexp('^ghijklmnopqrstuvwxyzABC'),
+      }),
+    });
+  });
+
+  it('bounds a request to 25 days and hands the lake Lambda the salt secret, not its value', () => {
+    expect(definitionOf(template, 'PrivacyWorkflow').TimeoutSeconds).toBe(25 * 24 * 3600);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PRIVACY_SALT_SECRET: { Ref: Match.stringLikeRegexp('^PrivacySalt') },
+          EXPORT_URL_SECONDS: '86400',
+        }),
+      },
+    });
+  });
+
+  it('lets the lake Lambda touch objects of the three lake buckets only, with no wildcard action', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PrivacyLakeRole') }] },
+    });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(actions.filter((a) => a.endsWith('*'))).toEqual([]);
+    const objects = statements.find((s: { Action: unknown }) =>
+      [s.Action].flat().includes('s3:DeleteObject'),
+    );
+    const buckets = (
+      objects.Resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string] }, string]] }[]
+    ).map((r) => `${r['Fn::Join'][1][0]['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '')}${r['Fn::Join'][1][1]}`);
+    expect(buckets).toEqual(['DataLakeLanding/*', 'DataLakeQuarantine/*', 'DataLakeTrusted/*']);
+  });
+});
