@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardArn } from '../nag';
 import { CdpFunction } from './cdp-function';
+import { lambdaQueue } from './lambda-queue';
 import { catchEvery } from './cdp-workflow';
 import type { DataLake } from './data-lake';
 import type { Notifications } from './notifications';
@@ -148,28 +149,21 @@ export class ConnectMembership extends Construct {
     }
 
     // --- the queue and the writer --------------------------------------------------------
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the membership changes queue; its depth is alarmed.',
-    });
     const writerTimeout = Duration.minutes(5);
-    this.queue = new sqs.Queue(this, 'Changes', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      // Six times the function's timeout, as AWS advises for a Lambda event source.
-      visibilityTimeout: Duration.seconds(writerTimeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      // The writer dead-letters a batch itself on this receive, with the error; if it crashed
-      // instead, SQS moves the batch here whole.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: WRITER_MAX_RECEIVES },
-    });
+    // The writer dead-letters a batch itself on its last receive, with the error; if it crashed
+    // instead, SQS moves the batch to the dead-letter queue whole.
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = lambdaQueue(
+      this,
+      'Changes',
+      'DeadLetters',
+      {
+        key,
+        functionTimeout: writerTimeout,
+        maxReceiveCount: WRITER_MAX_RECEIVES,
+        deadLetterReason:
+          'This queue is the dead-letter queue of the membership changes queue; its depth is alarmed.',
+      },
+    ));
     props.notifications.alarmOnQueueDepth(
       'ConnectDeadLettersAlarm',
       this.deadLetterQueue,

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { TRACK_DETAIL_TYPE } from '../../lambdas/core/realtime/segment-envelope'
 import { RELAY_BATCH_SIZE } from '../../lambdas/core/realtime/relay';
 import { acknowledgeWildcard } from '../nag';
 import { CdpFunction } from './cdp-function';
+import { lambdaQueue } from './lambda-queue';
 import type { Notifications } from './notifications';
 
 /**
@@ -87,28 +88,20 @@ export class RealtimeRelay extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the relay queue; its depth and the unsendable-events metric are alarmed.',
-    });
     const timeout = Duration.seconds(60);
-    this.queue = new sqs.Queue(this, 'Events', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      // Six times the function's timeout, as AWS advises for a Lambda event source.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      // A message that kept failing (tracker missing, throttled for minutes) ends here too.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
+    // A message that kept failing (tracker missing, throttled for minutes) ends in the dead letters too.
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = lambdaQueue(
+      this,
+      'Events',
+      'DeadLetters',
+      {
+        key,
+        functionTimeout: timeout,
+        maxReceiveCount: 5,
+        deadLetterReason:
+          'This queue is the dead-letter queue of the relay queue; its depth and the unsendable-events metric are alarmed.',
+      },
+    ));
     // The queue policy CDK writes names this rule (aws:SourceArn); the key grant cannot: EventBridge's
     // KMS requests carry no aws:SourceAccount/aws:SourceArn, so such a condition would drop every event.
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
