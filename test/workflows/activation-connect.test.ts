@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { summariseBuild } from '../../lambdas/core/destinations/workflow-items';
@@ -8,7 +7,13 @@ import { formatEmail } from '../../lambdas/core/notifications/format-email';
 import { MAX_STALLED_POLLS } from '../../lib/constructs/connect-membership';
 import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
-import { definitionOf, itemProcessorOf, runLocally, type LocalHandler as Handler } from './definition';
+import {
+  definitionOf,
+  itemProcessorOf,
+  runLocally,
+  type LocalHandler as Handler,
+  validateWithPaths,
+} from './definition';
 import { simulateDistributedMaps } from './distributed-map';
 
 const RUN = 'exec-1';
@@ -164,13 +169,7 @@ describe('activation workflow (connect-customer-profiles destination), executed 
   }
 
   it('passes asl-validator with its paths checked', () => {
-    expect(
-      () =>
-        new StateMachine(
-          definition as never,
-          { validationOptions: { checkPaths: true, checkArn: false } } as never,
-        ),
-    ).not.toThrow();
+    expect(() => validateWithPaths(definition)).not.toThrow();
   });
 
   it('queues each audience, waits for every batch receipt, then settles it and reports expected vs estimated', async () => {

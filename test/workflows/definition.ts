@@ -180,3 +180,11 @@ export function pascalCaseKeys(value: unknown): unknown {
     ]),
   );
 }
+
+/** asl-validator's verdict on a definition, with every JSONPath checked: throws what it finds. */
+export function validateWithPaths(definition: Record<string, unknown>): void {
+  new StateMachine(
+    definition as never,
+    { validationOptions: { checkPaths: true, checkArn: false } } as never,
+  );
+}

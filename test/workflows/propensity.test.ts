@@ -1,4 +1,3 @@
-import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { readObject } from '../../lambdas/core/ports/object-store';
@@ -8,7 +7,7 @@ import { publishedEvents, publishScores } from '../../lambdas/core/propensity/cl
 import { handler as gateHandler } from '../../lambdas/handlers/propensity-gate';
 import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 import { buildApp } from '../lib/synth';
-import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
+import { definitionOf, runLocally, type LocalHandler as Handler, validateWithPaths } from './definition';
 
 const BUCKET = 'trusted';
 const STARTED = '2026-12-02T03:00:00.000Z';
@@ -153,13 +152,7 @@ describe('propensity workflow, executed locally', () => {
     });
 
   it('passes asl-validator with its paths checked', () => {
-    expect(
-      () =>
-        new StateMachine(
-          definition as never,
-          { validationOptions: { checkPaths: true, checkArn: false } } as never,
-        ),
-    ).not.toThrow();
+    expect(() => validateWithPaths(definition)).not.toThrow();
   });
 
   it('scores both models, writes scores/<run>/, and publishes Scores Ready and the win-back audience', async () => {

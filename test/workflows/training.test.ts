@@ -1,4 +1,3 @@
-import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleTrainingJson } from '../../data/generator/training';
 import { formatEmail } from '../../lambdas/core/notifications/format-email';
@@ -6,7 +5,7 @@ import { planTrainingRun } from '../../lambdas/core/training/plan-run';
 import { parseTrainingConfig } from '../../lambdas/core/training/training-config';
 import { POLLS } from '../../lib/constructs/personalize-training';
 import { buildApp } from '../lib/synth';
-import { definitionOf, runLocally, type LocalHandler as Handler } from './definition';
+import { definitionOf, runLocally, type LocalHandler as Handler, validateWithPaths } from './definition';
 
 class NamedError extends Error {
   constructor(name: string, message: string) {
@@ -148,13 +147,7 @@ describe('training workflow, executed locally', () => {
     });
 
   it('passes asl-validator with its paths checked', () => {
-    expect(
-      () =>
-        new StateMachine(
-          definition as never,
-          { validationOptions: { checkPaths: true, checkArn: false } } as never,
-        ),
-    ).not.toThrow();
+    expect(() => validateWithPaths(definition)).not.toThrow();
   });
 
   it('creates every resource, trains, runs each batch segment job and publishes one event per job and the success', async () => {
@@ -362,13 +355,7 @@ describe('training workflow with the real-time relay on, executed locally', () =
     });
 
   it('passes asl-validator with its paths checked', () => {
-    expect(
-      () =>
-        new StateMachine(
-          definition as never,
-          { validationOptions: { checkPaths: true, checkArn: false } } as never,
-        ),
-    ).not.toThrow();
+    expect(() => validateWithPaths(definition)).not.toThrow();
   });
 
   it('creates the dataset group’s event tracker, waits until it is ACTIVE and writes its tracking ID to SSM', async () => {
@@ -613,13 +600,7 @@ describe('training workflow with real-time recommendations on, executed locally'
     });
 
   it('passes asl-validator with its paths checked', () => {
-    expect(
-      () =>
-        new StateMachine(
-          definition as never,
-          { validationOptions: { checkPaths: true, checkArn: false } } as never,
-        ),
-    ).not.toThrow();
+    expect(() => validateWithPaths(definition)).not.toThrow();
   });
 
   it('trains aws-user-personalization-v2 on the same group and creates the campaign with the configured TPS', async () => {
