@@ -2,7 +2,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startS3rver, type LocalS3 } from './s3rver';
+import { startS3rver, s3rverClient, type LocalS3 } from './s3rver';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { listOf, objectStoreContract, rejectionOf } from './object-store.contract';
@@ -16,11 +16,7 @@ const sentCommands: string[] = [];
 
 beforeAll(async () => {
   s3rver = await startS3rver(BUCKET);
-  client = new S3Client({
-    endpoint: s3rver.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  client = s3rverClient(s3rver, {
     // SDK v3 adds CRC32 checksums by default (since 3.729.0). s3rver ignores checksum headers, and a streamed
     // body goes out aws-chunked (chunk sizes and a checksum trailer around the bytes), which s3rver stores
     // as if it were the object. put() sends lib-storage's buffers, so the defaults happen to work, but they

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /**
  * s3rver 3.7.1 makes its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node.js 17 and
@@ -59,4 +60,15 @@ export async function startS3rver(bucket: string, ...more: string[]): Promise<Lo
       await rm(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 client for the server: path-style requests and the credentials s3rver accepts. */
+export function s3rverClient(server: LocalS3, config: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    ...config,
+  });
 }

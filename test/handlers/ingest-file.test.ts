@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
-import { startS3rver, type LocalS3 } from '../adapters/s3rver';
+import { startS3rver, s3rverClient, type LocalS3 } from '../adapters/s3rver';
 
 /** One bucket stands in for the three zones: their keys (`crm/…`, `trusted/…`, `quarantine/…`) never collide. */
 const LAKE = 'cdp-test-lake';
@@ -15,12 +15,7 @@ let client: S3Client;
 
 beforeAll(async () => {
   s3rver = await startS3rver(LAKE);
-  client = new S3Client({
-    endpoint: s3rver.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3rverClient(s3rver);
 }, 30_000);
 
 afterAll(async () => {

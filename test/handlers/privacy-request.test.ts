@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestFile } from '../../lambdas/core/ingest/ingest-file';
-import { startS3rver, type LocalS3 } from '../adapters/s3rver';
+import { startS3rver, s3rverClient, type LocalS3 } from '../adapters/s3rver';
 import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 
 const LANDING = 'cdp-test-landing';
@@ -22,12 +22,7 @@ async function text(bucket: string, key: string): Promise<string> {
 
 beforeAll(async () => {
   s3rver = await startS3rver(LANDING, TRUSTED);
-  client = new S3Client({
-    endpoint: s3rver.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3rverClient(s3rver);
   // The trusted zone as ingestion leaves it: three CRM records, two people.
   const zones = {
     landing: new MemoryObjectStore(),

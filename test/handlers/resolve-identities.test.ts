@@ -2,7 +2,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { ingestFile } from '../../lambdas/core/ingest/ingest-file';
-import { startS3rver, type LocalS3 } from '../adapters/s3rver';
+import { startS3rver, s3rverClient, type LocalS3 } from '../adapters/s3rver';
 import { MemoryObjectStore } from '../adapters/segment/memory-object-store';
 
 const TRUSTED = 'cdp-test-trusted';
@@ -12,12 +12,7 @@ let client: S3Client;
 
 beforeAll(async () => {
   s3rver = await startS3rver(TRUSTED);
-  client = new S3Client({
-    endpoint: s3rver.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3rverClient(s3rver);
   // The trusted zone as ingestion leaves it: two CRM records of one person (same email) and one other.
   const zones = {
     landing: new MemoryObjectStore(),

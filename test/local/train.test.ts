@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionNameOf } from '../../lambdas/core/training/prepare-run';
 import { UserFacingError } from '../../lambdas/core/errors';
 import { trainFolder } from '../../lambdas/local/commands/train';
-import { startS3rver, type LocalS3 } from '../adapters/s3rver';
+import { startS3rver, s3rverClient, type LocalS3 } from '../adapters/s3rver';
 
 const BUCKET = 'landing';
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:cdp-audiences-training';
@@ -19,12 +19,7 @@ let root: string;
 
 beforeAll(async () => {
   s3rver = await startS3rver(BUCKET);
-  s3 = new S3Client({
-    endpoint: s3rver.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  s3 = s3rverClient(s3rver);
   root = await mkdtemp(path.join(tmpdir(), 'cdp-train-'));
 }, 30_000);
 
