@@ -72,19 +72,22 @@ export class Ingestion extends Construct {
     super(scope, id);
     const { dataLake, notifications } = props;
 
+    // Both functions validate with the same zones and rules (lambdas/adapters/ingestion-env.ts).
+    const ingestEnvironment = {
+      LANDING_BUCKET: dataLake.landing.bucketName,
+      TRUSTED_BUCKET: dataLake.trusted.bucketName,
+      QUARANTINE_BUCKET: dataLake.quarantine.bucketName,
+      MAX_BAD_SHARE: String(props.maxBadShare),
+      PHONE_REGION: props.phoneRegion,
+    };
     this.ingestFunction = new CdpFunction(this, 'Ingest', {
       handler: 'ingest-file',
       description: 'Validates one landing file into the trusted zone, bad rows into quarantine',
-      // One full vCPU: parsing and Parquet encoding are CPU-bound; memory stays flat with file size.
+      // One full vCPU: parsing and Parquet encoding are CPU-bound. Rows stream through; the duplicate
+      // check keeps 8 bytes per distinct row.
       memorySize: 1769,
       timeout: Duration.minutes(15),
-      environment: {
-        LANDING_BUCKET: dataLake.landing.bucketName,
-        TRUSTED_BUCKET: dataLake.trusted.bucketName,
-        QUARANTINE_BUCKET: dataLake.quarantine.bucketName,
-        MAX_BAD_SHARE: String(props.maxBadShare),
-        PHONE_REGION: props.phoneRegion,
-      },
+      environment: ingestEnvironment,
       logRemovalPolicy: props.removalPolicy,
     });
     this.rangeFunction = new CdpFunction(this, 'IngestRange', {
@@ -93,11 +96,7 @@ export class Ingestion extends Construct {
       memorySize: 1769,
       timeout: Duration.minutes(15),
       environment: {
-        LANDING_BUCKET: dataLake.landing.bucketName,
-        TRUSTED_BUCKET: dataLake.trusted.bucketName,
-        QUARANTINE_BUCKET: dataLake.quarantine.bucketName,
-        MAX_BAD_SHARE: String(props.maxBadShare),
-        PHONE_REGION: props.phoneRegion,
+        ...ingestEnvironment,
         SPLIT_ABOVE_BYTES: String(props.splitAboveBytes ?? 2_000_000_000),
         RANGE_BYTES: String(props.rangeBytes ?? 1_000_000_000),
       },
