@@ -1,17 +1,11 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
 import pThrottle from 'p-throttle';
 import { UserFacingError } from '../core/errors';
 import { renderBatchBody } from '../core/segment/batcher';
 import { SEGMENT_LIMITS, type SegmentLimits } from '../core/segment/limits';
 import type { EventBatch } from '../core/segment/types';
-import {
-  DEFAULT_RETRY_POLICY,
-  backoffDelay,
-  verdictFor,
-  type RetryPolicy,
-  type Verdict,
-} from './segment-retry-policy';
+import { DEFAULT_RETRY_POLICY, verdictFor, type RetryPolicy, type Verdict } from './segment-retry-policy';
+import { withRetries } from './segment-retry-loop';
 import type { SendOutcome, TraitSink } from '../core/ports/trait-sink';
 
 /** Where a Segment workspace ingests: its data-processing region. */
@@ -71,23 +65,6 @@ export class SegmentAuthError extends UserFacingError {
   }
 }
 
-/** The attempt failed in a way worth another try. */
-class RetryableAttempt extends Error {
-  constructor(readonly verdict: Extract<Verdict, { kind: 'retry' }>) {
-    super(verdict.reason);
-  }
-}
-
-/** The batch will not be accepted as it is. */
-class GiveUp extends Error {
-  constructor(
-    readonly reason: string,
-    readonly status?: number,
-  ) {
-    super(reason);
-  }
-}
-
 /** Sends batches to Segment's `/v1/batch` on global fetch: bounded concurrency, a rate ceiling, retries. */
 export class SegmentHttpSink implements TraitSink {
   // ES private fields: the key never shows up when the sink is logged or serialized.
@@ -135,67 +112,18 @@ export class SegmentHttpSink implements TraitSink {
   }
 
   private async sendWithRetries(batch: EventBatch): Promise<SendOutcome> {
-    const sleep =
-      this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const random = this.options.random ?? Math.random;
-    let attempts = 0;
-    try {
-      await pRetry(
-        async () => {
-          // Checked before the rate limiter, so a run against a dead endpoint ends without waiting.
-          if (this.unreachable) throw new AbortError(new GiveUp(this.unreachable));
-          attempts += 1;
-          const verdict = await this.post(batch);
-          if (verdict.kind === 'delivered') return;
-          if (verdict.kind === 'unauthorized') throw new AbortError(new SegmentAuthError(verdict.status));
-          if (verdict.kind === 'give-up') throw new AbortError(new GiveUp(verdict.reason, verdict.status));
-          if ((verdict.retryAfterMs ?? 0) > this.policy.maxRetryAfterMs) {
-            const seconds = Math.round(verdict.retryAfterMs! / 1000);
-            throw new AbortError(
-              new GiveUp(
-                `${verdict.reason}; Segment asked to wait ${seconds} s, longer than allowed`,
-                verdict.status,
-              ),
-            );
-          }
-          throw new RetryableAttempt(verdict);
-        },
-        {
-          retries: this.policy.retries,
-          // The waits are ours (Retry-After or jittered backoff, through the injectable sleep).
-          minTimeout: 0,
-          shouldRetry: ({ error }) => error instanceof RetryableAttempt,
-          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-            if (!(error instanceof RetryableAttempt) || retriesLeft === 0) return;
-            const delayMs = error.verdict.retryAfterMs ?? backoffDelay(attemptNumber, this.policy, random);
-            if (this.options.mustGiveUp?.(delayMs)) {
-              // Thrown from here, p-retry stops and rejects with it: the batch is kept, not lost.
-              throw new GiveUp(
-                `${error.verdict.reason}; no time left in this run to wait ${Math.ceil(delayMs / 1000)} s and retry`,
-                error.verdict.status,
-              );
-            }
-            this.options.onRetry?.({
-              batchId: batch.id,
-              attempt: attemptNumber,
-              delayMs,
-              reason: error.verdict.reason,
-            });
-            await sleep(delayMs);
-          },
-        },
-      );
-      return { delivered: true, attempts };
-    } catch (error) {
-      if (error instanceof SegmentAuthError) throw error;
-      if (error instanceof GiveUp)
-        return { delivered: false, attempts, reason: error.reason, ...statusOf(error.status) };
-      if (error instanceof RetryableAttempt) {
-        const reason = `gave up after ${attempts} attempts: ${error.verdict.reason}`;
-        return { delivered: false, attempts, reason, ...statusOf(error.verdict.status) };
-      }
-      throw error;
-    }
+    const outcome = await withRetries(() => this.post(batch), {
+      policy: this.policy,
+      sleep: this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+      random: this.options.random ?? Math.random,
+      mustGiveUp: this.options.mustGiveUp,
+      onRetry: (retry) => this.options.onRetry?.({ batchId: batch.id, ...retry }),
+      // Checked before the rate limiter, so a run against a dead endpoint ends without waiting.
+      givenUp: () => this.unreachable,
+      unauthorized: (status) => new SegmentAuthError(status),
+    });
+    if (outcome.delivered) return { delivered: true, attempts: outcome.attempts };
+    return outcome;
   }
 
   /** One POST. Never throws for a network failure or an answer: it returns the verdict. */
@@ -243,10 +171,6 @@ export class SegmentHttpSink implements TraitSink {
       return this.unreachable ? { kind: 'give-up', reason: this.unreachable } : { kind: 'retry', reason };
     }
   }
-}
-
-function statusOf(status: number | undefined): { status?: number } {
-  return status === undefined ? {} : { status };
 }
 
 /** Describes a failed request without its headers (they hold the write key). */
