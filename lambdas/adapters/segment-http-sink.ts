@@ -173,8 +173,8 @@ export class SegmentHttpSink implements TraitSink {
   }
 }
 
-/** Describes a failed request without its headers (they hold the write key). */
-function networkReason(error: unknown, timeoutMs: number): string {
+/** Describes a failed request without its headers (they hold the credential). Shared with the Public API client. */
+export function networkReason(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer from Segment within ${timeoutMs / 1000} s`;
   }

@@ -8,11 +8,30 @@ import { UserFacingError } from '../core/errors';
  * an error message: not even a JSON parse error, whose message would quote the secret.
  */
 export function writeKeyReader(client: SecretsManagerClient): (secretName: string) => Promise<string> {
+  return segmentSecretReader(client, WRITE_KEY);
+}
+
+/** What a Segment secret holds: its JSON field, and its name in error messages. */
+export interface SegmentSecretKind {
+  readonly field: string;
+  readonly what: string;
+}
+
+const WRITE_KEY: SegmentSecretKind = { field: 'writeKey', what: 'the Segment write key' };
+
+/** The Segment Public API token (privacy erasure): the token itself, or JSON with a `token` field. */
+export const PUBLIC_API_TOKEN: SegmentSecretKind = { field: 'token', what: 'a Segment Public API token' };
+
+/** `writeKeyReader` for any Segment secret: the value itself, or JSON with the kind's field. */
+export function segmentSecretReader(
+  client: SecretsManagerClient,
+  kind: SegmentSecretKind,
+): (secretName: string) => Promise<string> {
   const cache = new Map<string, Promise<string>>();
   return (secretName) => {
     let key = cache.get(secretName);
     if (!key) {
-      key = read(client, secretName).catch((error: unknown) => {
+      key = read(client, secretName, kind).catch((error: unknown) => {
         cache.delete(secretName);
         throw error;
       });
@@ -22,11 +41,15 @@ export function writeKeyReader(client: SecretsManagerClient): (secretName: strin
   };
 }
 
-async function read(client: SecretsManagerClient, secretName: string): Promise<string> {
+async function read(
+  client: SecretsManagerClient,
+  secretName: string,
+  kind: SegmentSecretKind,
+): Promise<string> {
   const { SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
   if (!secret?.trim())
-    throw new UserFacingError(`the secret ${secretName} is empty: store the Segment write key in it`);
-  // The secret is the key itself, or JSON with a `writeKey` field.
+    throw new UserFacingError(`the secret ${secretName} is empty: store ${kind.what} in it`);
+  // The secret is the value itself, or JSON with the kind's field (`writeKey`, `token`).
   if (!secret.trimStart().startsWith('{')) return secret.trim();
   let parsed: unknown;
   try {
@@ -34,7 +57,8 @@ async function read(client: SecretsManagerClient, secretName: string): Promise<s
   } catch {
     throw new UserFacingError(`the secret ${secretName} starts like JSON but is not valid JSON`);
   }
-  const result = z.object({ writeKey: z.string().min(1) }).safeParse(parsed);
-  if (!result.success) throw new UserFacingError(`the secret ${secretName} is JSON without a writeKey field`);
-  return result.data.writeKey;
+  const result = z.object({ [kind.field]: z.string().min(1) }).safeParse(parsed);
+  if (!result.success)
+    throw new UserFacingError(`the secret ${secretName} is JSON without a ${kind.field} field`);
+  return result.data[kind.field] as string;
 }
