@@ -8,6 +8,7 @@ import { EventBus } from './constructs/event-bus';
 import { IdentityResolution } from './constructs/identity-resolution';
 import { Ingestion } from './constructs/ingestion';
 import { PrivacyRequests } from './constructs/privacy-requests';
+import { PrivacySegment } from './constructs/privacy-segment';
 import { Notifications } from './constructs/notifications';
 import { PersonalizeTraining } from './constructs/personalize-training';
 import { RealtimeRelay, trackingIdParameterName } from './constructs/realtime-relay';
@@ -37,6 +38,8 @@ export class CdpAudiencesStack extends Stack {
   readonly privacy: PrivacyRequests;
   /** Live Segment events to Personalize; only with `segmentPartnerEventSource`. */
   readonly realtimeRelay?: RealtimeRelay;
+  /** The Segment step of privacy erasures (its `branch()` joins the privacy workflow's store steps). */
+  readonly privacySegment: PrivacySegment;
   /** The IAM-auth recommendations URL; only with `realtimeRecommendations=true`. */
   readonly recommendations?: Recommendations;
   /** Churn and repurchase scores on SageMaker; only with `propensity=true`. */
@@ -145,6 +148,14 @@ export class CdpAudiencesStack extends Stack {
       region: config.segmentRegion,
       endpoint: config.segmentEndpoint,
       reservedConcurrency: config.segmentReservedConcurrency,
+      removalPolicy,
+    });
+    this.privacySegment = new PrivacySegment(this, 'PrivacySegment', {
+      dataLake: this.dataLake,
+      region: config.segmentRegion,
+      ...(config.segmentPublicApiTokenSecretName
+        ? { tokenSecretName: config.segmentPublicApiTokenSecretName }
+        : {}),
       removalPolicy,
     });
     if (config.segmentPartnerEventSource) {

@@ -246,6 +246,17 @@ const configSchema = z
       .string()
       .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be a SageMaker instance type, e.g. ml.m5.xlarge' })
       .default('ml.m5.xlarge'),
+    /**
+     * Name of the Secrets Manager secret holding a Segment Public API token (not the write key), for
+     * the Segment step of privacy erasures. Unset, that step is reported as to do by hand.
+     */
+    segmentPublicApiTokenSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
+        error:
+          'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-public-api-token',
+      })
+      .optional(),
   })
   .superRefine((config, context) => {
     if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {

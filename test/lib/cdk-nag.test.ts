@@ -24,4 +24,10 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
 
     expect(unacknowledgedNagFindings(app)).toEqual([]);
   });
+
+  it('finds no unacknowledged violation with a Segment Public API token for erasures', () => {
+    const { app } = buildApp({ segmentPublicApiTokenSecretName: 'cdp-audiences/segment-public-api-token' });
+
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
+  });
 });

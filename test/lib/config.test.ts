@@ -213,4 +213,15 @@ describe('parseConfig', () => {
       /"propensityAucFloor" must be at least 0.5/,
     );
   });
+
+  it('leaves the Segment Public API token unset by default and refuses a name that is not a secret name', () => {
+    expect(parseConfig({}).segmentPublicApiTokenSecretName).toBeUndefined();
+    expect(
+      parseConfig({ segmentPublicApiTokenSecretName: 'cdp-audiences/segment-public-api-token' })
+        .segmentPublicApiTokenSecretName,
+    ).toBe('cdp-audiences/segment-public-api-token');
+    expect(() => parseConfig({ segmentPublicApiTokenSecretName: 'has spaces' })).toThrow(
+      /"segmentPublicApiTokenSecretName" must be a Secrets Manager secret name/,
+    );
+  });
 });
