@@ -106,7 +106,10 @@ export function waitForActive(scope: Construct, id: string, props: WaitForActive
       causePath: `${props.statePath}.last.resource.${props.failureReasonField ?? 'FailureReason'}`,
     });
   if (props.onDescribeError)
-    describe.addCatch(props.onDescribeError, { errors: ['States.ALL'], resultPath: `${props.statePath}.error` });
+    describe.addCatch(props.onDescribeError, {
+      errors: ['States.ALL'],
+      resultPath: `${props.statePath}.error`,
+    });
   const tooLong =
     props.onPollLimit ??
     new sfn.Fail(scope, `${id} poll limit`, {

@@ -54,8 +54,6 @@ export interface DeletionJobPlan {
 
 /** What the workflow's store branches do for one request file (a `skip` carries its reason). */
 export interface OtherStoresPlan {
-  /** The erasure's request ID (its record), when the file had erase rows. */
-  readonly recordKey?: string;
   readonly personalize:
     | { readonly skip: true; readonly reason: string }
     | { readonly skip: false; readonly dataLocation: string; readonly jobs: readonly DeletionJobPlan[] };
@@ -86,17 +84,14 @@ export function planOtherStores(
   },
 ): OtherStoresPlan {
   const erasure = outcome.erasure;
-  const recordKey = erasure?.recordKey;
   const reason = skipReason(erasure);
   if (reason || !erasure?.personalizeUsersKey)
     return {
-      ...(recordKey ? { recordKey } : {}),
       personalize: { skip: true, reason: reason ?? 'nothing to delete' },
       destination: { skip: true, reason: reason ?? 'nothing to delete' },
     };
   const usersKey = erasure.personalizeUsersKey;
   return {
-    ...(recordKey ? { recordKey } : {}),
     personalize:
       options.datasetGroups.length === 0
         ? { skip: true, reason: 'the stack has trained no dataset group yet' }

@@ -63,13 +63,13 @@ describe('PrivacyRequests', () => {
 });
 
 /** Every statement of the policies attached to the roles whose logical ID starts with `rolePrefix`. */
-function statementsOf(t: Template, rolePrefix: string): Record<string, any>[] {
+function statementsOf(t: Template, rolePrefix: string): any[] {
   const policies = t.findResources('AWS::IAM::Policy', {
     Properties: { Roles: Match.arrayWith([{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }]) },
   });
   return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
-const actionsOf = (s: { Action: string | string[] }) => [s.Action].flat();
+const actionsOf = (s: { Action: string | string[] }): string[] => [s.Action].flat();
 
 describe('PrivacyRequests: the stores outside the lake', () => {
   let connect: Template;
