@@ -80,13 +80,6 @@ export class CdpAudiencesStack extends Stack {
       phoneRegion: config.phoneRegion,
       removalPolicy,
     });
-    this.privacy = new PrivacyRequests(this, 'Privacy', {
-      dataLake: this.dataLake,
-      notifications: this.notifications,
-      eventBus: this.eventBus,
-      phoneRegion: config.phoneRegion,
-      removalPolicy,
-    });
     this.identity = new IdentityResolution(this, 'Identity', {
       dataLake: this.dataLake,
       eventBus: this.eventBus,
@@ -169,6 +162,25 @@ export class CdpAudiencesStack extends Stack {
         removalPolicy,
       });
     }
+    // After the activation: an erasure also deletes the subjects from its destination.
+    this.privacy = new PrivacyRequests(this, 'Privacy', {
+      dataLake: this.dataLake,
+      notifications: this.notifications,
+      eventBus: this.eventBus,
+      phoneRegion: config.phoneRegion,
+      removalPolicy,
+      // Segment's regulation is its own branch; the email lists it as manual without a token.
+      extraStores: [this.privacySegment],
+      destination: this.activation.connect
+        ? {
+            kind: 'connect-customer-profiles',
+            domainName: this.activation.connect.domainName,
+            domainArn: this.activation.connect.domainArn,
+          }
+        : this.activation.applicationId
+          ? { kind: 'pinpoint', applicationId: this.activation.applicationId }
+          : undefined,
+    });
 
     // What `cdp train` looks up to upload a training folder and link to its run.
     new CfnOutput(this, STACK_OUTPUTS.landingBucket, {

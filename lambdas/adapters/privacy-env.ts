@@ -15,6 +15,14 @@ export const privacyEnv = z.object({
     .default('US'),
   /** How long an access export's pre-signed GET URL works (default 1 day; SigV4 allows at most 7 days). */
   EXPORT_URL_SECONDS: z.coerce.number().int().positive().max(604_800).default(86_400),
+  /**
+   * `arn:<partition>:personalize:<region>:<account>:`: the dataset groups' and deletion jobs' ARNs
+   * start with it. Unset, Personalize is skipped.
+   */
+  PERSONALIZE_ARN_PREFIX: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:$/)
+    .optional(),
 });
 
 export type PrivacyEnv = z.infer<typeof privacyEnv>;

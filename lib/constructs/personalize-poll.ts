@@ -66,6 +66,12 @@ export interface WaitForActiveProps {
   readonly failedStatus?: string;
   /** Where the failure reason is in the described resource; default `FailureReason`. */
   readonly failureReasonField?: string;
+  /** The status that means done; default `ACTIVE` (`COMPLETED` for a data deletion job). */
+  readonly activeStatus?: string;
+  /** Where the run goes after `maxPolls` checks; default a Fail state `Personalize.PollLimit`. */
+  readonly onPollLimit?: sfn.IChainable;
+  /** Where a Describe call that still fails after its retries goes (error at `<statePath>.error`); default: the run fails. */
+  readonly onDescribeError?: sfn.IChainable;
 }
 
 /**
@@ -99,14 +105,21 @@ export function waitForActive(scope: Construct, id: string, props: WaitForActive
       error: 'Personalize.CreateFailed',
       causePath: `${props.statePath}.last.resource.${props.failureReasonField ?? 'FailureReason'}`,
     });
-  const tooLong = new sfn.Fail(scope, `${id} poll limit`, {
-    error: 'Personalize.PollLimit',
-    cause: `The ${props.name} was not ACTIVE after ${props.maxPolls} checks, ${props.interval.toHumanString()} apart; it may still finish in Personalize. Run the workflow again later to reuse it.`,
-  });
+  if (props.onDescribeError)
+    describe.addCatch(props.onDescribeError, {
+      errors: ['States.ALL'],
+      resultPath: `${props.statePath}.error`,
+    });
+  const tooLong =
+    props.onPollLimit ??
+    new sfn.Fail(scope, `${id} poll limit`, {
+      error: 'Personalize.PollLimit',
+      cause: `The ${props.name} was not ACTIVE after ${props.maxPolls} checks, ${props.interval.toHumanString()} apart; it may still finish in Personalize. Run the workflow again later to reuse it.`,
+    });
   const active = new sfn.Pass(scope, `${id} active`);
   const status = `${props.statePath}.last.resource.${props.statusField ?? 'Status'}`;
   const decide = new sfn.Choice(scope, `${id} status?`)
-    .when(sfn.Condition.stringEquals(status, 'ACTIVE'), active)
+    .when(sfn.Condition.stringEquals(status, props.activeStatus ?? 'ACTIVE'), active)
     .when(sfn.Condition.stringEquals(status, props.failedStatus ?? 'CREATE FAILED'), failed)
     // The counter counts the checks before this one: the run stops after exactly maxPolls.
     .when(sfn.Condition.numberGreaterThanEquals(counter, props.maxPolls - 1), tooLong)

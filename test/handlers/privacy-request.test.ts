@@ -93,11 +93,15 @@ describe('privacy-request handler, against an S3-compatible server', () => {
     expect(result.detail.accesses).toEqual([
       { line: 2, markdownUrl: result.accessUrls[0]!.markdown, jsonUrl: result.accessUrls[0]!.json },
     ]);
-    expect(result.detail.stores.map((s) => [s.store, s.status])).toEqual([
-      ['Amazon Personalize', 'by hand'],
-      ['Customer Profiles / Pinpoint', 'by hand'],
-      ['Twilio Segment', 'by hand'],
-    ]);
+    // The stores outside the lake are the workflow's branches: the lake step plans them, no IDs.
+    expect(result.detail.stores).toEqual([]);
+    expect(result.stores).toEqual({
+      recordRequestId: 'r1-erase',
+      usersKey: 'privacy/deletions/r1-erase/personalize-users.csv',
+      erased: true,
+      personalize: { skip: true, reason: 'the stack has trained no dataset group yet' },
+      destination: { skip: false, usersKey: 'privacy/deletions/r1-erase/personalize-users.csv' },
+    });
     expect(JSON.stringify(result.detail)).not.toMatch(/masha|sam@|"C3"|C1/);
     // Erasure: Sam is gone from the trusted zone, Masha stays; Personalize gets Sam's USER_ID.
     expect(result.erasure).toMatchObject({ requestId: 'r1-erase', lines: [3], customerIds: 1 });
@@ -114,7 +118,91 @@ describe('privacy-request handler, against an S3-compatible server', () => {
     // The record holds hashes and counts, no subject.
     const record = await text(TRUSTED, result.erasure!.recordKey!);
     expect(record).not.toContain('C3');
-    expect(JSON.parse(record)).toMatchObject({ status: 'completed', action: 'erase' });
+    // Open until the finish step has every store's outcome.
+    expect(JSON.parse(record)).toMatchObject({ status: 'open', action: 'erase' });
+    expect(JSON.parse(record).finishedAt).toBeUndefined();
+  });
+
+  it('plans a data deletion job per dataset group the stack trained', async () => {
+    const { handler } = await import('../../lambdas/handlers/privacy-request');
+    // Two groups' validated copies, as the training pre-flight leaves them; a stray object is no group.
+    for (const key of [
+      'personalize/shop/run-1/users.csv',
+      'personalize/news/run-2/items.csv',
+      'personalize/readme.txt',
+    ])
+      await client.send(new PutObjectCommand({ Bucket: TRUSTED, Key: key, Body: 'x' }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: LANDING,
+        Key: 'privacy/requests/r2.csv',
+        Body: 'subject,action\nC1,erase\n',
+      }),
+    );
+    vi.stubEnv('PERSONALIZE_ARN_PREFIX', 'arn:aws:personalize:us-east-1:111122223333:');
+    try {
+      const result = await handler({ key: 'privacy/requests/r2.csv', requestId: 'r2' });
+
+      expect(result.stores.personalize).toEqual({
+        skip: false,
+        dataLocation: `s3://${TRUSTED}/privacy/deletions/r2-erase/personalize-users.csv`,
+        jobs: ['news', 'shop'].map((group) => ({
+          datasetGroup: group,
+          datasetGroupArn: `arn:aws:personalize:us-east-1:111122223333:dataset-group/${group}`,
+          jobName: expect.stringMatching(/^del-r2-erase-[0-9a-f]{10}$/),
+          jobArn: expect.stringMatching(
+            /^arn:aws:personalize:us-east-1:111122223333:data-deletion-job\/del-r2-erase-/,
+          ),
+        })),
+      });
+    } finally {
+      delete process.env['PERSONALIZE_ARN_PREFIX'];
+    }
+  });
+
+  it('finish: writes every store outcome into the record, closes it and lists the stores for the email', async () => {
+    const { handler } = await import('../../lambdas/handlers/privacy-request');
+    const lakeDetail = {
+      request: 'r1',
+      erasure: { lines: [3], rowsRemoved: 1, objectsRewritten: 1, objectsDeleted: 0 },
+    };
+    const personalize = {
+      store: 'Amazon Personalize (dataset group shop)',
+      action: 'data deletion job',
+      status: 'done' as const,
+      detail: 'job del-r1 completed',
+    };
+    const destination = {
+      store: 'Amazon Connect Customer Profiles (domain d)',
+      action: 'deleted profiles',
+      rows: 1,
+      status: 'failed' as const,
+      detail: '1 user ID(s) looked up, 0 not found, 1 failed (ThrottlingException x1)',
+    };
+
+    const result = await handler({
+      mode: 'finish',
+      requestId: 'r1',
+      failed: false,
+      detail: lakeDetail,
+      plan: { recordRequestId: 'r1-erase', erased: true },
+      outcomes: [[personalize], destination],
+    });
+
+    expect(result.failed).toBe(true);
+    expect(result.status).toBe('failed');
+    expect(result.detail.stores.map((s) => [s.store, s.status])).toEqual([
+      [personalize.store, 'done'],
+      [destination.store, 'failed'],
+      ['Twilio Segment', 'manual'],
+    ]);
+    expect(result.detail.reason).toBe(`failed in: ${destination.store}`);
+    const record = JSON.parse(await text(TRUSTED, 'privacy/records/r1-erase.json'));
+    expect(record.status).toBe('failed');
+    expect(record.finishedAt).toEqual(expect.any(String));
+    expect(record.stores.slice(-2)).toEqual([personalize, destination]);
+    // The lake's own stores are still there, before the others.
+    expect(record.stores.length).toBeGreaterThan(2);
   });
 });
 

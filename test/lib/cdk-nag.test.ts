@@ -30,4 +30,10 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
 
     expect(unacknowledgedNagFindings(app)).toEqual([]);
   });
+
+  it('finds no unacknowledged violation with the Connect Customer Profiles destination', () => {
+    const { app } = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1');
+
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
+  });
 });

@@ -318,9 +318,21 @@ const privacyRequestDetail = z.object({
       error: z.string().optional(),
     })
     .optional(),
-  /** Stores outside the lake and what became of them (done, failed, or to do by hand). */
+  /**
+   * Stores outside the lake and what became of them (a StoreOutcome of
+   * lambdas/core/privacy/request-record.ts: done, failed, pending, skipped, or manual / by hand).
+   */
   stores: z
-    .array(z.object({ store: z.string(), status: z.enum(['done', 'failed', 'by hand']), note: z.string() }))
+    .array(
+      z.object({
+        store: z.string(),
+        status: z.enum(['done', 'failed', 'by hand', 'pending', 'manual', 'skipped']),
+        note: z.string().default(''),
+        action: z.string().optional(),
+        rows: count.optional(),
+        objects: count.optional(),
+      }),
+    )
     .default([]),
   /** The URLs stop working at this time. */
   urlsExpireAt: z.string().optional(),

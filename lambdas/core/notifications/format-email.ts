@@ -397,7 +397,14 @@ function privacyRequest(d: DetailOf<typeof EVENTS.privacyRequestCompleted>, fail
         (d.erasure.error
           ? `Erasure, lines ${d.erasure.lines.join(', ')}: FAILED - ${d.erasure.error}`
           : `Erasure, lines ${d.erasure.lines.join(', ')}: ${plural(d.erasure.rowsRemoved, 'row')} removed from the lake, ${plural(d.erasure.objectsRewritten, 'file')} rewritten, ${plural(d.erasure.objectsDeleted, 'file')} deleted; suppressed from future ingestion.`),
-      ...d.stores.map((s) => `${s.store}: ${s.status} - ${s.note}`),
+      ...d.stores.map((s) => {
+        const counts = [
+          s.rows === undefined ? undefined : plural(s.rows, 'record'),
+          s.objects === undefined ? undefined : plural(s.objects, 'object'),
+        ].filter(Boolean);
+        const what = [s.action, ...counts].filter(Boolean).join(', ');
+        return `${s.store}: ${s.status}${what ? ` (${what})` : ''}${s.note ? ` - ${s.note}` : ''}`;
+      }),
       d.invalidRows.length > 0 && '',
       d.invalidRows.length > 0 && `${plural(d.invalidRows.length, 'row')} refused:`,
       ...d.invalidRows.map((r) => `* line ${n(r.line)}: ${r.reason}`),

@@ -27,6 +27,11 @@ export interface PrivacyRequestInput {
   /** The clock (the core reads none). */
   readonly now: () => Date;
   readonly normalise?: NormaliseOptions;
+  /**
+   * Leave the record `open` without `finishedAt` (the cloud workflow still has stores outside the
+   * lake to erase; its last step closes the record with `closeRecord`).
+   */
+  readonly leaveOpen?: boolean;
 }
 
 export interface PrivacyStores {
@@ -158,8 +163,10 @@ export async function runPrivacyRequest(
       status: 'done',
     });
   }
-  record.status = 'completed';
-  record.finishedAt = input.now().toISOString();
+  if (!input.leaveOpen) {
+    record.status = 'completed';
+    record.finishedAt = input.now().toISOString();
+  }
   await writeRecord(stores.trusted, record);
   return { record, recordKey, export: exported, identifiers, io };
 }

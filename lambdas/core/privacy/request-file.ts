@@ -126,6 +126,8 @@ export async function runRequestFile(
     readonly salt: Uint8Array;
     readonly now: () => Date;
     readonly normalise?: NormaliseOptions;
+    /** Leave the erasure's record open: the cloud workflow closes it after the other stores. */
+    readonly leaveErasureOpen?: boolean;
   },
 ): Promise<RequestFileOutcome> {
   const file = parseRequestFile(input.text, input.normalise);
@@ -156,6 +158,7 @@ export async function runRequestFile(
         requestId,
         action: 'erase',
         subjects: erase.map((r) => r.subject),
+        leaveOpen: input.leaveErasureOpen,
       });
       const customerIds = [...new Set(outcome.identifiers.flatMap((i) => [...i.customerIds]))].sort();
       let personalizeUsersKey: string | undefined;

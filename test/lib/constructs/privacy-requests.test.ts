@@ -61,3 +61,141 @@ describe('PrivacyRequests', () => {
     expect(buckets).toEqual(['DataLakeLanding/*', 'DataLakeQuarantine/*', 'DataLakeTrusted/*']);
   });
 });
+
+/** Every statement of the policies attached to the roles whose logical ID starts with `rolePrefix`. */
+function statementsOf(t: Template, rolePrefix: string): any[] {
+  const policies = t.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }]) },
+  });
+  return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+const actionsOf = (s: { Action: string | string[] }): string[] => [s.Action].flat();
+
+describe('PrivacyRequests: the stores outside the lake', () => {
+  let connect: Template;
+  let pinpoint: Template;
+  beforeAll(() => {
+    connect = buildApp({ audienceDestination: 'connect-customer-profiles' }, 'eu-central-1').template;
+    pinpoint = buildApp({ audienceDestination: 'pinpoint', pinpointApplicationId: 'a'.repeat(32) }).template;
+  });
+
+  it('lets the workflow create and describe data deletion jobs on dataset groups of this account and region only', () => {
+    const statements = statementsOf(template, 'PrivacyWorkflowRole');
+    const create = statements.find((s) => actionsOf(s).includes('personalize:CreateDataDeletionJob'));
+    expect([create.Resource].flat().sort()).toEqual([
+      'arn:aws:personalize:eu-west-1:111122223333:data-deletion-job/*',
+      'arn:aws:personalize:eu-west-1:111122223333:dataset-group/*',
+    ]);
+    const describe = statements.find((s) => actionsOf(s).includes('personalize:DescribeDataDeletionJob'));
+    expect(describe.Resource).toBe('arn:aws:personalize:eu-west-1:111122223333:data-deletion-job/*');
+    // Nothing else of Personalize: no delete of datasets or groups.
+    const personalize = statements.flatMap(actionsOf).filter((a) => a.startsWith('personalize:'));
+    expect([...new Set(personalize)].sort()).toEqual([
+      'personalize:CreateDataDeletionJob',
+      'personalize:DescribeDataDeletionJob',
+    ]);
+  });
+
+  it('passes only the deletion role, and only to Personalize', () => {
+    const passRole = statementsOf(template, 'PrivacyWorkflowRole').filter((s) =>
+      actionsOf(s).includes('iam:PassRole'),
+    );
+    expect(passRole).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PrivacyPersonalizeDeletionRole/), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('gives the deletion role, assumed by Personalize of this account only, read of privacy/deletions/ only', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
+          }),
+        ],
+      },
+      Description: Match.stringLikeRegexp('data deletion jobs'),
+    });
+    const statements = statementsOf(template, 'PrivacyPersonalizeDeletionRole');
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(JSON.stringify(s3)).toContain('/privacy/deletions/*');
+    expect(JSON.stringify(s3)).not.toMatch(/"\/\*"|personalize\/\*/);
+    // The bucket lets the service read there too, for this account's Personalize only.
+    const bucketPolicies = template.findResources('AWS::S3::BucketPolicy', {
+      Properties: { Bucket: { Ref: Match.stringLikeRegexp('^DataLakeTrusted') } },
+    });
+    const forPersonalize = Object.values(bucketPolicies)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => st.Principal?.Service === 'personalize.amazonaws.com');
+    const reads = forPersonalize.find((st: any) => st.Action === 's3:GetObject');
+    expect(JSON.stringify(reads.Resource)).toContain('/privacy/deletions/*');
+    expect(reads.Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111122223333' });
+    const lists = forPersonalize.filter((st: any) => st.Action === 's3:ListBucket');
+    expect(lists.flatMap((st: any) => st.Condition.StringLike['s3:prefix'])).toContain('privacy/deletions/*');
+    for (const st of lists)
+      expect(st.Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111122223333' });
+  });
+
+  it('hands the lake function the Personalize ARN prefix of this account and region', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PERSONALIZE_ARN_PREFIX: 'arn:aws:personalize:eu-west-1:111122223333:',
+        }),
+      },
+    });
+  });
+
+  it('has no destination function with S3 audience files', () => {
+    expect(
+      Object.keys(template.findResources('AWS::Lambda::Function')).some((id) =>
+        id.startsWith('PrivacyDestination'),
+      ),
+    ).toBe(false);
+  });
+
+  it('lets the Connect destination function search and delete profiles of its domain only', () => {
+    const statements = statementsOf(connect, 'PrivacyDestinationRole');
+    const profiles = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('profile:')));
+    expect(profiles).toEqual([
+      {
+        Sid: 'DeleteProfiles',
+        Effect: 'Allow',
+        Action: ['profile:DeleteProfile', 'profile:SearchProfiles'],
+        Resource: 'arn:aws:profile:eu-central-1:111122223333:domains/cdp-audiences',
+      },
+    ]);
+    connect.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DESTINATION: 'connect-customer-profiles',
+          DOMAIN_NAME: 'cdp-audiences',
+        }),
+      },
+    });
+    // It reads the USER_ID files and nothing else of the lake.
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(s3)).toContain('/privacy/deletions/*');
+  });
+
+  it("lets the Pinpoint destination function delete the users' endpoints of its project only", () => {
+    const statements = statementsOf(pinpoint, 'PrivacyDestinationRole');
+    const deletes = statements.filter((s) => actionsOf(s).includes('mobiletargeting:DeleteUserEndpoints'));
+    expect(deletes).toHaveLength(1);
+    expect(actionsOf(deletes[0]!)).toEqual(['mobiletargeting:DeleteUserEndpoints']);
+    const app = 'a'.repeat(32);
+    expect(JSON.stringify(deletes[0]!.Resource)).toContain(`:apps/${app}"`);
+    expect(JSON.stringify(deletes[0]!.Resource)).toContain(`:apps/${app}/users/*"`);
+  });
+});
