@@ -159,6 +159,15 @@ export class CdpAudiencesStack extends Stack {
       });
     }
 
+    // Every Lambda that ingests or sends customer IDs drops the erased subjects (privacy/suppressed/).
+    this.privacy.grantSuppressionRead(
+      this.ingestion.ingestFunction,
+      this.ingestion.rangeFunction,
+      this.activation.buildFunction,
+      ...(this.activation.connect ? [this.activation.connect.audienceFunction] : []),
+      this.segmentSync.pushFunction,
+    );
+
     // What `cdp train` looks up to upload a training folder and link to its run.
     new CfnOutput(this, STACK_OUTPUTS.landingBucket, {
       value: this.dataLake.landing.bucketName,

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardsOf } from '../nag';
 import { CdpFunction } from './cdp-function';
 import { EVENTS } from '../../lambdas/core/events/catalog';
+import { SUPPRESSED_PREFIX } from '../../lambdas/core/privacy/suppression';
 import { CdpWorkflow, catchEvery } from './cdp-workflow';
 import type { EventBus } from './event-bus';
 import type { DataLake } from './data-lake';
@@ -44,10 +45,12 @@ export class PrivacyRequests extends Construct {
   readonly startFunction: CdpFunction;
   readonly stateMachine: CdpWorkflow;
   readonly rule: events.Rule;
+  readonly #dataLake: DataLake;
 
   constructor(scope: Construct, id: string, props: PrivacyRequestsProps) {
     super(scope, id);
     const { dataLake, notifications } = props;
+    this.#dataLake = dataLake;
 
     this.salt = new secretsmanager.Secret(this, 'Salt', {
       description: 'cdp-audiences privacy salt: HMAC key of the suppression list and request records',
@@ -198,5 +201,19 @@ export class PrivacyRequests extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     );
+  }
+
+  /**
+   * Lets each function read the suppression list, as ingestion, activation and the Segment sync
+   * must: where it is and which secret salts it (environment), read of the salt secret, list and
+   * read of `privacy/suppressed/` in the trusted bucket only, and decrypt with the lake key.
+   */
+  grantSuppressionRead(...functions: CdpFunction[]): void {
+    for (const fn of functions) {
+      fn.addEnvironment('SUPPRESSION_BUCKET', this.#dataLake.trusted.bucketName);
+      fn.addEnvironment('PRIVACY_SALT_SECRET', this.salt.secretArn);
+      this.salt.grantRead(fn);
+      this.#dataLake.grantTrustedPrefix(fn.role!, SUPPRESSED_PREFIX, { list: true, write: false });
+    }
   }
 }
