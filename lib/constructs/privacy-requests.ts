@@ -87,12 +87,23 @@ export class PrivacyRequests extends Construct {
     const buckets = [dataLake.landing, dataLake.trusted, dataLake.quarantine];
     this.lakeFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        actions: [
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          's3:AbortMultipartUpload',
+          // Versioned buckets keep the old bytes: erasure reads and deletes the versions holding the subject.
+          's3:GetObjectVersion',
+          's3:DeleteObjectVersion',
+        ],
         resources: buckets.map((bucket) => bucket.arnForObjects('*')),
       }),
     );
     this.lakeFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: buckets.map((b) => b.bucketArn) }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resources: buckets.map((b) => b.bucketArn),
+      }),
     );
     dataLake.key.grant(this.lakeFunction, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardsOf(

@@ -62,6 +62,18 @@ describe('PrivacyRequests', () => {
     expect(buckets).toEqual(['DataLakeLanding/*', 'DataLakeQuarantine/*', 'DataLakeTrusted/*']);
   });
 
+  it('lets the lake Lambda list, read and delete old versions in the lake buckets, and no reader of the list', () => {
+    const pairs = allowedPairs(template, 'PrivacyLakeRole');
+    for (const bucket of ['DataLakeLanding', 'DataLakeTrusted', 'DataLakeQuarantine']) {
+      expect(pairs).toContain(`s3:ListBucketVersions ${bucket}`);
+      expect(pairs).toContain(`s3:GetObjectVersion ${bucket}/*`);
+      expect(pairs).toContain(`s3:DeleteObjectVersion ${bucket}/*`);
+    }
+    const versionPairs = pairs.filter((pair) => /Version/.test(pair));
+    expect(versionPairs.every((pair) => /^s3:\w+ DataLake(Landing|Trusted|Quarantine)(\/\*)?$/.test(pair))).toBe(true);
+    expect(allowedPairs(template, 'IngestionIngestRole').filter((pair) => /Version/.test(pair))).toEqual([]);
+  });
+
   // The functions that ingest or send customer IDs, by role: each reads the suppression list.
   const readers = ['IngestionIngestRole', 'IngestionIngestRangeRole', 'ActivationBuildRole', 'SegmentSyncPushRole'];
 
