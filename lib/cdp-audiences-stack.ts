@@ -177,6 +177,10 @@ export class CdpAudiencesStack extends Stack {
       value: this.training.stateMachine.stateMachineArn,
       description: 'The Personalize training workflow',
     });
+    new CfnOutput(this, STACK_OUTPUTS.privacyStateMachine, {
+      value: this.privacy.stateMachine.stateMachineArn,
+      description: 'The privacy request workflow (cdp privacy access|erase --stack)',
+    });
     if (config.propensity) {
       this.propensity = new PropensityScoring(this, 'Propensity', {
         dataLake: this.dataLake,
