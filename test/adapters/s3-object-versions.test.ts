@@ -13,7 +13,11 @@ import { collect } from './segment/memory-object-store';
 
 // s3rver answers NotImplemented to anything about versioning, so these calls are checked on a mock.
 const s3 = mockClient(S3Client);
-const store = new S3ObjectStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: 'lake', prefix: 'zone' });
+const store = new S3ObjectStore({
+  client: new S3Client({ region: 'eu-west-1' }),
+  bucket: 'lake',
+  prefix: 'zone',
+});
 
 beforeEach(() => s3.reset());
 

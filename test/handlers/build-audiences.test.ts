@@ -103,7 +103,9 @@ describe('build-audiences handler', () => {
       Body: Readable.from([
         Key === 'privacy/suppressed/req-1.json'
           ? list
-          : outFile([{ itemAttributes: 'ITEMS.genres = "Action"', output: { recommendedUsers: ['u1', 'u2', 'u3'] } }]),
+          : outFile([
+              { itemAttributes: 'ITEMS.genres = "Action"', output: { recommendedUsers: ['u1', 'u2', 'u3'] } },
+            ]),
       ]) as never,
     }));
     const { handler } = await import('../../lambdas/handlers/build-audiences');
@@ -117,12 +119,20 @@ describe('build-audiences handler', () => {
 
     // Assess
     const [audience] = JSON.parse(written.get(result.audienceList.key)!) as BuiltAudience[];
-    expect(written.get(audience!.importKey)?.split(/\r?\n/).filter(Boolean)).toEqual(['User.UserId', 'u1', 'u3']);
+    expect(written.get(audience!.importKey)?.split(/\r?\n/).filter(Boolean)).toEqual([
+      'User.UserId',
+      'u1',
+      'u3',
+    ]);
     const everything = [...written.values()].join('\n');
     expect(everything).not.toMatch(/\bu2\b/);
-    const manifest = JSON.parse(written.get(result.manifest.key)!) as { audiences: { suppressedUsers?: number }[] };
+    const manifest = JSON.parse(written.get(result.manifest.key)!) as {
+      audiences: { suppressedUsers?: number }[];
+    };
     expect(manifest.audiences[0]!.suppressedUsers).toBe(1);
-    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: 'cdp/privacy-salt' });
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
+      SecretId: 'cdp/privacy-salt',
+    });
   });
 
   it('hands a job with several .out parts back to the workflow as an item file in S3', async () => {

@@ -132,7 +132,9 @@ describe('ingest-file handler, against an S3-compatible server', () => {
     await writeSuppression(new S3ObjectStore({ client, bucket: LAKE }), 'req-1', [
       hashIdentifier(salt, 'id', 'C1'),
     ]);
-    await client.send(new PutObjectCommand({ Bucket: LAKE, Key: 'crm/customers-again.csv', Body: CUSTOMERS }));
+    await client.send(
+      new PutObjectCommand({ Bucket: LAKE, Key: 'crm/customers-again.csv', Body: CUSTOMERS }),
+    );
     const { handler } = await import('../../lambdas/handlers/ingest-file');
 
     // Act

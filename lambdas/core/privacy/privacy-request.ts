@@ -100,7 +100,15 @@ export async function runPrivacyRequest(
     });
   }
 
-  const io = { listed: 0, read: 0, holding: 0, rewritten: 0, deleted: 0, versionsRead: 0, versionsDeleted: 0 };
+  const io = {
+    listed: 0,
+    read: 0,
+    holding: 0,
+    rewritten: 0,
+    deleted: 0,
+    versionsRead: 0,
+    versionsDeleted: 0,
+  };
   const findings: ExportFinding[] = [];
   const areas = new Map<string, StoreOutcome & { objects: number; rows: number }>();
   const versionAreas: StoreOutcome[] = [];

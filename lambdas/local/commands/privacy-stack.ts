@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { UserFacingError } from '../../core/errors';
 import { type DetailOf, EVENTS } from '../../core/events/catalog';
 import { ingestExecutionName } from '../../core/ingest/execution-names';
@@ -75,9 +71,11 @@ export async function privacyStack(
 
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${ingestExecutionName(key, etag)}`;
   const execution = await waitFor(executionArn, options, out);
-  const detail = execution.status === 'waiting' ? undefined : await outcomeOf(executionArn, execution, options.sfn);
+  const detail =
+    execution.status === 'waiting' ? undefined : await outcomeOf(executionArn, execution, options.sfn);
   if (detail) report(detail, out);
-  if (execution.status === 'SUCCEEDED') return { status: 0, key, executionArn, executionStatus: 'SUCCEEDED', detail };
+  if (execution.status === 'SUCCEEDED')
+    return { status: 0, key, executionArn, executionStatus: 'SUCCEEDED', detail };
   if (execution.status === 'waiting')
     out.error(`the request is still running; follow it at ${consoleUrl(executionArn)}`);
   else
@@ -136,8 +134,8 @@ async function outcomeOf(
     const history = await sfn.send(
       new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }),
     );
-    state = history.events?.find((e) => e.stateExitedEventDetails?.name === LAKE_STEP)?.stateExitedEventDetails
-      ?.output;
+    state = history.events?.find((e) => e.stateExitedEventDetails?.name === LAKE_STEP)
+      ?.stateExitedEventDetails?.output;
   }
   if (!state) return undefined;
   const lake = (JSON.parse(state) as { lake?: { detail?: unknown } }).lake;

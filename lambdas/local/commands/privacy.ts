@@ -44,7 +44,11 @@ export const registerPrivacy: RegisterCommand = (program) => {
     .option('--phone-region <code>', 'region of phone numbers written without a country code', 'US')
     .option('--request <id>', 'the request ID (--local only; default: privacy-<time>-<random>)')
     .action(
-      async (action: PrivacyAction, ids: string[], options: Partial<PrivacyCliOptions> & { stack?: string }) => {
+      async (
+        action: PrivacyAction,
+        ids: string[],
+        options: Partial<PrivacyCliOptions> & { stack?: string },
+      ) => {
         if (Boolean(options.local) === Boolean(options.stack))
           throw new UserFacingError('name where the data is: --local <dir> or --stack <name> (one of them)');
         if (action === 'access' && ids.length !== 1)

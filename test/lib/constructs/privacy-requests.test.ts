@@ -70,44 +70,58 @@ describe('PrivacyRequests', () => {
       expect(pairs).toContain(`s3:DeleteObjectVersion ${bucket}/*`);
     }
     const versionPairs = pairs.filter((pair) => /Version/.test(pair));
-    expect(versionPairs.every((pair) => /^s3:\w+ DataLake(Landing|Trusted|Quarantine)(\/\*)?$/.test(pair))).toBe(true);
+    expect(
+      versionPairs.every((pair) => /^s3:\w+ DataLake(Landing|Trusted|Quarantine)(\/\*)?$/.test(pair)),
+    ).toBe(true);
     expect(allowedPairs(template, 'IngestionIngestRole').filter((pair) => /Version/.test(pair))).toEqual([]);
   });
 
   // The functions that ingest or send customer IDs, by role: each reads the suppression list.
-  const readers = ['IngestionIngestRole', 'IngestionIngestRangeRole', 'ActivationBuildRole', 'SegmentSyncPushRole'];
+  const readers = [
+    'IngestionIngestRole',
+    'IngestionIngestRangeRole',
+    'ActivationBuildRole',
+    'SegmentSyncPushRole',
+  ];
 
-  it.each(readers)('lets %s read the salt and list/read privacy/suppressed/ of the trusted bucket only', (role) => {
-    const pairs = allowedPairs(template, role);
-    expect(pairs).toEqual(
-      expect.arrayContaining([
-        'secretsmanager:GetSecretValue PrivacySalt',
-        's3:GetObject DataLakeTrusted/privacy/suppressed/*',
-        's3:ListBucket DataLakeTrusted',
-        'kms:Decrypt DataLakeKey',
-      ]),
-    );
-    // Nothing else of privacy/: no write, no delete, no request or export.
-    const privacy = pairs.filter((pair) => pair.includes('privacy/') || pair.includes('Privacy'));
-    expect(privacy.filter((pair) => !pair.includes('privacy/suppressed/') && !pair.includes('PrivacySalt'))).toEqual(
-      [],
-    );
-    expect(privacy.filter((pair) => /s3:(Put|Delete)/.test(pair))).toEqual([]);
-    const policies = template.findResources('AWS::IAM::Policy', {
-      Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${role}`) }] },
-    });
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Action: 's3:ListBucket',
-        Condition: { StringLike: { 's3:prefix': ['privacy/suppressed/*'] } },
-      }),
-    );
-  });
+  it.each(readers)(
+    'lets %s read the salt and list/read privacy/suppressed/ of the trusted bucket only',
+    (role) => {
+      const pairs = allowedPairs(template, role);
+      expect(pairs).toEqual(
+        expect.arrayContaining([
+          'secretsmanager:GetSecretValue PrivacySalt',
+          's3:GetObject DataLakeTrusted/privacy/suppressed/*',
+          's3:ListBucket DataLakeTrusted',
+          'kms:Decrypt DataLakeKey',
+        ]),
+      );
+      // Nothing else of privacy/: no write, no delete, no request or export.
+      const privacy = pairs.filter((pair) => pair.includes('privacy/') || pair.includes('Privacy'));
+      expect(
+        privacy.filter((pair) => !pair.includes('privacy/suppressed/') && !pair.includes('PrivacySalt')),
+      ).toEqual([]);
+      expect(privacy.filter((pair) => /s3:(Put|Delete)/.test(pair))).toEqual([]);
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${role}`) }] },
+      });
+      const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: 's3:ListBucket',
+          Condition: { StringLike: { 's3:prefix': ['privacy/suppressed/*'] } },
+        }),
+      );
+    },
+  );
 
   it('tells each of those functions where the list is and which secret salts it', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
-      Properties: { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^(IngestionIngest|ActivationBuild|SegmentSyncPush)'), 'Arn'] } },
+      Properties: {
+        Role: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^(IngestionIngest|ActivationBuild|SegmentSyncPush)'), 'Arn'],
+        },
+      },
     });
     expect(Object.keys(functions)).toHaveLength(readers.length);
     for (const fn of Object.values(functions))

@@ -19,7 +19,11 @@ const sfn = mockClient(SFNClient);
 function recorder() {
   const lines: string[] = [];
   const errors: string[] = [];
-  return { lines, errors, console: { log: (l: string) => lines.push(l), error: (l: string) => errors.push(l) } };
+  return {
+    lines,
+    errors,
+    console: { log: (l: string) => lines.push(l), error: (l: string) => errors.push(l) },
+  };
 }
 
 const options = () => ({
@@ -66,7 +70,10 @@ describe('cdp privacy --stack', () => {
       .on(DescribeExecutionCommand)
       .rejectsOnce(new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} }))
       .resolvesOnce({ status: 'RUNNING' } as never)
-      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ key: 'k', lake: { detail: accessDetail } }) } as never);
+      .resolves({
+        status: 'SUCCEEDED',
+        output: JSON.stringify({ key: 'k', lake: { detail: accessDetail } }),
+      } as never);
     const out = recorder();
 
     // Act
@@ -78,7 +85,9 @@ describe('cdp privacy --stack', () => {
     expect(put.Key).toMatch(/^privacy\/requests\/cli-20261202T180000-[0-9a-f]{8}\.csv$/);
     expect(put.Body).toBe('subject,action\r\nann@example.com,access\r\n');
     const name = ingestExecutionName(put.Key!, '"etag-1"');
-    expect(run.executionArn).toBe(`arn:aws:states:eu-west-1:111122223333:execution:cdp-audiences-privacy:${name}`);
+    expect(run.executionArn).toBe(
+      `arn:aws:states:eu-west-1:111122223333:execution:cdp-audiences-privacy:${name}`,
+    );
     expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([
       run.executionArn,
       run.executionArn,
@@ -102,7 +111,9 @@ describe('cdp privacy --stack', () => {
     const detail = {
       request: 'x',
       erasure: { lines: [2, 3], rowsRemoved: 7, objectsRewritten: 3, objectsDeleted: 1 },
-      stores: [{ store: 'Twilio Segment', status: 'by hand', note: 'create a SUPPRESS_WITH_DELETE regulation' }],
+      stores: [
+        { store: 'Twilio Segment', status: 'by hand', note: 'create a SUPPRESS_WITH_DELETE regulation' },
+      ],
       invalidRows: [{ line: 4, reason: 'subject is empty' }],
     };
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'PrivacyRequestFailed' } as never);
@@ -130,7 +141,9 @@ describe('cdp privacy --stack', () => {
     );
     expect(run).toMatchObject({ status: 1, executionStatus: 'FAILED' });
     const table = out.lines.join('\n');
-    expect(table).toMatch(/lake \(landing, trusted, quarantine\)\s+done\s+7 rows removed, 3 files rewritten, 1 deleted/);
+    expect(table).toMatch(
+      /lake \(landing, trusted, quarantine\)\s+done\s+7 rows removed, 3 files rewritten, 1 deleted/,
+    );
     expect(table).toMatch(/Twilio Segment\s+by hand\s+create a SUPPRESS_WITH_DELETE regulation/);
     expect(table).toMatch(/request line 4\s+refused\s+subject is empty/);
     expect(out.errors.join('\n')).toContain('the request FAILED: PrivacyRequestFailed');
@@ -144,12 +157,21 @@ describe('cdp privacy --stack', () => {
 
     expect(run).toMatchObject({ status: 1, executionStatus: 'waiting' });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(10);
-    expect(out.errors.join('\n')).toContain('still running; follow it at https://eu-west-1.console.aws.amazon.com/');
+    expect(out.errors.join('\n')).toContain(
+      'still running; follow it at https://eu-west-1.console.aws.amazon.com/',
+    );
   });
 
   it('names the missing output of a stack deployed before this version', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'cdp-audiences', CreationTime: new Date(0), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }],
+      Stacks: [
+        {
+          StackName: 'cdp-audiences',
+          CreationTime: new Date(0),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: [],
+        },
+      ],
     });
 
     await expect(privacyStack('erase', ['C1'], options(), recorder().console)).rejects.toThrow(
