@@ -182,6 +182,15 @@ export class CdpAudiencesStack extends Stack {
           : undefined,
     });
 
+    // Every Lambda that ingests or sends customer IDs drops the erased subjects (privacy/suppressed/).
+    this.privacy.grantSuppressionRead(
+      this.ingestion.ingestFunction,
+      this.ingestion.rangeFunction,
+      this.activation.buildFunction,
+      ...(this.activation.connect ? [this.activation.connect.audienceFunction] : []),
+      this.segmentSync.pushFunction,
+    );
+
     // What `cdp train` looks up to upload a training folder and link to its run.
     new CfnOutput(this, STACK_OUTPUTS.landingBucket, {
       value: this.dataLake.landing.bucketName,
@@ -190,6 +199,10 @@ export class CdpAudiencesStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.trainingStateMachine, {
       value: this.training.stateMachine.stateMachineArn,
       description: 'The Personalize training workflow',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.privacyStateMachine, {
+      value: this.privacy.stateMachine.stateMachineArn,
+      description: 'The privacy request workflow (cdp privacy access|erase --stack)',
     });
     if (config.propensity) {
       this.propensity = new PropensityScoring(this, 'Propensity', {

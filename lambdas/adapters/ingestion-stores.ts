@@ -1,6 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { IngestBuckets } from '../core/ingest/ingest-events';
 import type { IngestStores } from '../core/ingest/ingest-file';
+import type { SuppressionList } from '../core/privacy/suppression';
+import { cloudSuppression } from './cloud-suppression';
 import { ingestEnv, type IngestEnv } from './ingestion-env';
 import { S3ObjectStore } from './s3-object-store';
 
@@ -9,6 +11,8 @@ export interface IngestContainer {
   readonly config: IngestEnv;
   readonly buckets: IngestBuckets;
   readonly stores: IngestStores;
+  /** The suppression list for this invocation (erased subjects' rows are dropped), or undefined. */
+  readonly suppression: () => Promise<SuppressionList | undefined>;
 }
 
 let container: IngestContainer | undefined;
@@ -32,5 +36,5 @@ export function ingestContainer(): IngestContainer {
     trusted: new S3ObjectStore({ client: s3, bucket: buckets.trusted }),
     quarantine: new S3ObjectStore({ client: s3, bucket: buckets.quarantine }),
   };
-  return (container = { config, buckets, stores });
+  return (container = { config, buckets, stores, suppression: () => cloudSuppression(s3) });
 }

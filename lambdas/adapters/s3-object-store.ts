@@ -3,12 +3,18 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserFacingError } from '../core/errors';
-import type { DeletableObjectStore, ObjectInfo, PutOptions } from '../core/ports/object-store';
+import type {
+  DeletableObjectStore,
+  ObjectInfo,
+  ObjectVersions,
+  PutOptions,
+} from '../core/ports/object-store';
 
 /**
  * 8 MiB parts, the AWS CLI's default: S3 wants at least 5 MiB per part and at most 10,000 parts,
@@ -125,6 +131,50 @@ export class S3ObjectStore implements DeletableObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#keyOf(key) }));
+  }
+
+  /**
+   * The bucket's non-current versions (an unversioned bucket has none: its only version, `null`,
+   * is the latest). Needs s3:ListBucketVersions, s3:GetObjectVersion and s3:DeleteObjectVersion.
+   */
+  readonly versions: ObjectVersions = {
+    noncurrent: (key) => this.#noncurrent(this.#keyOf(key)),
+    get: async (key, versionId) => {
+      const { Body: body } = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: this.#keyOf(key), VersionId: versionId }),
+      );
+      if (!(body instanceof Readable)) {
+        throw new Error(`GetObject of ${this.#locationOf(key)} (a version) returned no Node.js stream`);
+      }
+      return body;
+    },
+    delete: async (key, versionId) => {
+      await this.#client.send(
+        new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#keyOf(key), VersionId: versionId }),
+      );
+    },
+  };
+
+  async *#noncurrent(fullKey: string): AsyncIterable<string> {
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.#bucket,
+          Prefix: fullKey,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      // The prefix also matches longer keys (`a.csv` and `a.csv.bak`): only this key's versions count.
+      // Delete markers come in DeleteMarkers, not Versions, so they are never read.
+      for (const version of page.Versions ?? [])
+        if (version.Key === fullKey && !version.IsLatest && version.VersionId) yield version.VersionId;
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    } while (keyMarker !== undefined);
   }
 
   #keyOf(key: string): string {

@@ -1,8 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { boundedErrors } from '../adapters/bounded-errors';
+import { cloudSuppression } from '../adapters/cloud-suppression';
 import { logger } from '../adapters/logger';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { buildRequest } from '../core/destinations/build-request';
+import { suppressedIdsOf } from '../core/privacy/suppression';
 import { buildPart, outputParts, type JobTarget } from '../core/destinations/build-job';
 import {
   mergePartResults,
@@ -40,10 +42,12 @@ export const handler = boundedErrors(async (event: unknown): Promise<BuildOutput
   const parts =
     'part' in request ? [request.part] : await outputParts(source.store, source.bucket, request.output.key);
   if (parts.length > 1) return writePartList(target, request.jobName, request.run, parts);
+  // Erased subjects never reach an audience file, so no destination is ever sent their ID.
+  const suppressed = suppressedIdsOf(await cloudSuppression(s3));
   const { totals, ...result } = await buildPart(
     request.jobName,
     { ...source, key: parts[0]! },
-    target,
+    suppressed ? { ...target, suppressed } : target,
     'part' in request,
   );
   logger.info('audiences built', { jobName: request.jobName, totals });

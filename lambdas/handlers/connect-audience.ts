@@ -2,6 +2,7 @@ import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { cloudSuppression } from '../adapters/cloud-suppression';
 import { connectEnvSchema } from '../adapters/connect-env';
 import { CustomerProfilesMembership } from '../adapters/customer-profiles-membership';
 import { logger } from '../adapters/logger';
@@ -16,6 +17,7 @@ import {
   settleAudience,
 } from '../core/membership';
 import type { ObjectStore } from '../core/ports/object-store';
+import { suppressedIdsOf } from '../core/privacy/suppression';
 
 /**
  * The per-audience steps of the Connect branch of the activation workflow:
@@ -64,12 +66,15 @@ export async function handler(event: unknown) {
     allowProfileCreation: config.ALLOW_PROFILE_CREATION,
   });
   const { audienceKey, importKey } = input.audience;
+  if (input.step === 'progress') return { receipts: await countReceipts(state, input.run, audienceKey) };
+
+  // The build step already left erased subjects out of the import file; an audience applied before
+  // the erasure may still list them, and no change (not even a leave) names them.
+  const suppressed = suppressedIdsOf(await cloudSuppression(s3));
   const ids = (store: ObjectStore, key: string) =>
     async function* () {
-      yield* readAudienceIds(await store.get(key), key);
+      for await (const id of readAudienceIds(await store.get(key), key)) if (!suppressed?.(id)) yield id;
     };
-
-  if (input.step === 'progress') return { receipts: await countReceipts(state, input.run, audienceKey) };
 
   if (input.step === 'queue') {
     await membership.prepare(audienceTarget(audienceKey));

@@ -16,7 +16,7 @@ const request = z.object({
  * workflow publishes: `Dataset Ingested` (also for a re-delivery, flagged) or `Dataset Rejected`.
  */
 export async function handler(event: unknown): Promise<IngestEvent> {
-  const { config, buckets, stores } = ingestContainer();
+  const { config, buckets, stores, suppression } = ingestContainer();
   const { source, etag, ingestDate } = request.parse(event);
   if (source.bucket !== buckets.landing)
     throw new UserFacingError(`files are ingested from the landing bucket, not s3://${source.bucket}`);
@@ -26,6 +26,8 @@ export async function handler(event: unknown): Promise<IngestEvent> {
     ingestDate,
     maxBadShare: config.MAX_BAD_SHARE,
     normalise: { defaultRegion: config.PHONE_REGION },
+    // Erased subjects stay out: a re-delivered file cannot bring them back.
+    suppression: await suppression(),
   });
   const result = ingestEventOf(outcome, buckets);
   // Counts and line numbers only: no cell value reaches the logs.

@@ -37,6 +37,8 @@ const counts = {
   good: z.number().int(),
   bad: z.number().int(),
   duplicates: z.number().int(),
+  /** Rows of erased subjects dropped (the suppression list). */
+  suppressed: z.number().int().optional(),
 };
 const check = z.object({
   index: z.number().int(),
@@ -72,7 +74,7 @@ const withoutValues = (problems: readonly RowProblem[]) =>
  * processors), `merge` (counts, cross-range duplicates, threshold) and `finish` (ledger, event).
  */
 export async function handler(event: unknown): Promise<unknown> {
-  const { config, buckets, stores } = ingestContainer();
+  const { config, buckets, stores, suppression } = ingestContainer();
   const input = request.parse(event);
   if (input.source.bucket !== buckets.landing)
     throw new UserFacingError(`files are ingested from the landing bucket, not s3://${input.source.bucket}`);
@@ -82,6 +84,8 @@ export async function handler(event: unknown): Promise<unknown> {
     ingestDate: input.ingestDate,
     maxBadShare: config.MAX_BAD_SHARE,
     normalise: { defaultRegion: config.PHONE_REGION },
+    // Only the steps that read rows need the list: check and write (the same list, read afresh).
+    ...(input.step === 'check' || input.step === 'write' ? { suppression: await suppression() } : {}),
   };
   switch (input.step) {
     case 'plan': {

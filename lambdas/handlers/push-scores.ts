@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { cloudSuppression } from '../adapters/cloud-suppression';
 import { logger } from '../adapters/logger';
 import { ObjectStoreKeptBatches } from '../adapters/object-store-kept-batches';
 import { S3ObjectStore } from '../adapters/s3-object-store';
@@ -12,6 +13,7 @@ import { segmentSyncEnv } from '../adapters/segment-sync-env';
 import { writeKeyReader } from '../adapters/segment-write-key';
 import { UserFacingError } from '../core/errors';
 import { propensityScoresReady } from '../core/events/catalog';
+import { suppressedIdsOf } from '../core/privacy/suppression';
 import { syncCursorSchema } from '../core/segment/cursor-schema';
 import { syncScores, type InvalidRowReport, type SyncCursor } from '../core/segment/sync-scores';
 import type { SyncCounts } from '../core/segment/types';
@@ -28,6 +30,8 @@ export interface PushScoresOutput {
   readonly counts: SyncCounts;
   readonly invalidRows: number;
   readonly invalidRowSamples: readonly InvalidRowReport[];
+  /** Score rows of erased subjects (suppression list) not sent by this invocation: a count, never who. */
+  readonly suppressedRows: number;
   /** Where failed batches are kept: the input of a replay. */
   readonly replayPrefix: { bucket: string; key: string };
   /** When not done: the input of the next invocation. */
@@ -71,6 +75,9 @@ export async function handler(
     files: detail.scores.length,
     resumeAt: cursor,
   });
+  // Erased subjects are never sent; the list is read afresh each invocation, the salt once per container.
+  const isSuppressed = suppressedIdsOf(await cloudSuppression(s3));
+  let suppressedRows = 0;
   const result = await syncScores({
     run: detail.run,
     scoredAt: detail.scoredAt,
@@ -84,6 +91,15 @@ export async function handler(
     ...(cursor ? { cursor } : {}),
     onInvalidRow: (row) => report.add(row),
     ...(config.SEGMENT_TRAIT_NAMES ? { traitNames: config.SEGMENT_TRAIT_NAMES } : {}),
+    ...(isSuppressed
+      ? {
+          suppressed: (id: string) => {
+            if (!isSuppressed(id)) return false;
+            suppressedRows++;
+            return true;
+          },
+        }
+      : {}),
   });
   const reportKey = await report.close();
   const { done, counts, invalidRows } = result;
@@ -97,7 +113,13 @@ export async function handler(
       lines: invalidRowSamples.map(({ source, line }) => ({ source, line })),
       report: reportKey,
     });
-  logger.info('pushed scores to Segment', { run: detail.run, done, counts, requests: sink.requests });
+  logger.info('pushed scores to Segment', {
+    run: detail.run,
+    done,
+    counts,
+    suppressedRows,
+    requests: sink.requests,
+  });
   if (sink.unreachableReason)
     logger.error('Segment was unreachable', { run: detail.run, reason: sink.unreachableReason });
   const replayPrefix = {
@@ -105,5 +127,14 @@ export async function handler(
     key: `${config.KEPT_BATCHES_PREFIX}${keptPrefix}`,
   };
   const next = result.cursor ? { next: { ...detail, cursor: result.cursor } } : {};
-  return { run: detail.run, done, counts, invalidRows, invalidRowSamples, replayPrefix, ...next };
+  return {
+    run: detail.run,
+    done,
+    counts,
+    invalidRows,
+    invalidRowSamples,
+    suppressedRows,
+    replayPrefix,
+    ...next,
+  };
 }

@@ -1,6 +1,6 @@
 import { LocalPrivacySalt } from '../adapters/local-privacy-salt';
 import type { ObjectStore } from '../core/ports/object-store';
-import { loadSuppressionList, SUPPRESSED_PREFIX, type SuppressionList } from '../core/privacy/suppression';
+import { readSuppression, suppressedIdsOf, type SuppressionList } from '../core/privacy/suppression';
 
 /**
  * The suppression list of an offline tree (written by `cdp privacy erase --local <dir>`), or
@@ -10,10 +10,7 @@ export async function localSuppression(
   store: ObjectStore,
   dir: string,
 ): Promise<SuppressionList | undefined> {
-  for await (const _ of store.list(SUPPRESSED_PREFIX)) {
-    return loadSuppressionList(store, await LocalPrivacySalt.of(dir).salt());
-  }
-  return undefined;
+  return readSuppression(store, LocalPrivacySalt.of(dir));
 }
 
 /** The same list as a test of one customer (user) ID, as activation and the Segment sync take it. */
@@ -21,6 +18,5 @@ export async function localSuppressedIds(
   store: ObjectStore,
   dir: string,
 ): Promise<((id: string) => boolean) | undefined> {
-  const list = await localSuppression(store, dir);
-  return list ? (id) => list.has('id', id) : undefined;
+  return suppressedIdsOf(await localSuppression(store, dir));
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardArn, acknowledgeWildcardsOf } from '../nag';
 import { CdpFunction } from './cdp-function';
 import { EVENTS } from '../../lambdas/core/events/catalog';
+import { SUPPRESSED_PREFIX } from '../../lambdas/core/privacy/suppression';
 import { CdpWorkflow, catchEvery } from './cdp-workflow';
 import type { EventBus } from './event-bus';
 import type { DataLake } from './data-lake';
@@ -96,11 +97,13 @@ export class PrivacyRequests extends Construct {
   readonly deletionRole: iam.Role;
   /** Deletes the subjects from the activation destination (Connect or Pinpoint), when there is one. */
   readonly destinationFunction?: CdpFunction;
+  readonly #dataLake: DataLake;
 
   constructor(scope: Construct, id: string, props: PrivacyRequestsProps) {
     super(scope, id);
     const { dataLake, notifications } = props;
     const stack = Stack.of(this);
+    this.#dataLake = dataLake;
 
     this.salt = new secretsmanager.Secret(this, 'Salt', {
       description: 'cdp-audiences privacy salt: HMAC key of the suppression list and request records',
@@ -138,12 +141,23 @@ export class PrivacyRequests extends Construct {
     const buckets = [dataLake.landing, dataLake.trusted, dataLake.quarantine];
     this.lakeFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        actions: [
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          's3:AbortMultipartUpload',
+          // Versioned buckets keep the old bytes: erasure reads and deletes the versions holding the subject.
+          's3:GetObjectVersion',
+          's3:DeleteObjectVersion',
+        ],
         resources: buckets.map((bucket) => bucket.arnForObjects('*')),
       }),
     );
     this.lakeFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: buckets.map((b) => b.bucketArn) }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resources: buckets.map((b) => b.bucketArn),
+      }),
     );
     dataLake.key.grant(this.lakeFunction, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardsOf(
@@ -587,5 +601,19 @@ export class PrivacyRequests extends Construct {
       );
     }
     return fn;
+  }
+
+  /**
+   * Lets each function read the suppression list, as ingestion, activation and the Segment sync
+   * must: where it is and which secret salts it (environment), read of the salt secret, list and
+   * read of `privacy/suppressed/` in the trusted bucket only, and decrypt with the lake key.
+   */
+  grantSuppressionRead(...functions: CdpFunction[]): void {
+    for (const fn of functions) {
+      fn.addEnvironment('SUPPRESSION_BUCKET', this.#dataLake.trusted.bucketName);
+      fn.addEnvironment('PRIVACY_SALT_SECRET', this.salt.secretArn);
+      this.salt.grantRead(fn);
+      this.#dataLake.grantTrustedPrefix(fn.role!, SUPPRESSED_PREFIX, { list: true, write: false });
+    }
   }
 }

@@ -16,7 +16,15 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
  */
 const SERVER_SCRIPT = `
 const [S3rver, directory, buckets] = [require(process.argv[1]), process.argv[2], process.argv[3]];
-new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: buckets.split(',').map((name) => ({ name })) })
+const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: buckets.split(',').map((name) => ({ name })) });
+// s3rver has no versioning and answers ListObjectVersions with 405: answer as S3 does for a bucket
+// that keeps no non-current version (an empty, complete list).
+server.middleware.unshift(async (ctx, next) => {
+  if (ctx.method !== 'GET' || !('versions' in ctx.query)) return next();
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated></ListVersionsResult>';
+});
+server
   .run()
   .then(({ port }) => console.log(port), (error) => { console.error(error); process.exit(1); });
 // Stop when the test process closes our stdin, or dies without closing it.

@@ -1,11 +1,15 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BuiltAudience } from '../../lambdas/core/destinations/activation-outcome';
 import type { BuildSummary } from '../../lambdas/core/destinations/workflow-items';
+import { hashIdentifier } from '../../lambdas/core/privacy/subject';
 
 const s3 = mockClient(S3Client);
+const secrets = mockClient(SecretsManagerClient);
+const SALT = 'cd'.repeat(32);
 
 function outFile(lines: object[]): string {
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
@@ -21,6 +25,12 @@ describe('build-audiences handler', () => {
     vi.stubEnv('TRUSTED_BUCKET', 'trusted');
     vi.stubEnv('AUDIENCES_PREFIX', 'audiences/');
     vi.stubEnv('HOLDOUT_PERCENT', '0');
+    vi.stubEnv('SUPPRESSION_BUCKET', 'trusted');
+    vi.stubEnv('PRIVACY_SALT_SECRET', 'cdp/privacy-salt');
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SALT });
+    // Nobody erased, unless a test says otherwise (a listing of the prefix matches before any other).
+    s3.on(ListObjectsV2Command, { Prefix: 'privacy/suppressed/' }).resolves({});
     written = new Map();
     s3.on(PutObjectCommand).callsFake(async (input) => {
       const body = input.Body;
@@ -78,6 +88,51 @@ describe('build-audiences handler', () => {
       key: expect.stringMatching(/^audiences\/weekly\/.*manifest\.json$/),
     });
     expect(written.has(result.manifest.key)).toBe(true);
+  });
+
+  it('never writes an erased user into an audience file, and counts them in the manifest', async () => {
+    // Prepare: u2 was erased; the job output still names them.
+    const list = JSON.stringify({ hashes: [hashIdentifier(Buffer.from(SALT, 'hex'), 'id', 'u2')] });
+    s3.on(ListObjectsV2Command, { Prefix: 'privacy/suppressed/' }).resolves({
+      Contents: [{ Key: 'privacy/suppressed/req-1.json', Size: list.length, LastModified: new Date() }],
+    });
+    s3.on(ListObjectsV2Command, { Prefix: 'segments/weekly/' }).resolves({
+      Contents: [{ Key: 'segments/weekly/queries.json.out', Size: 10, LastModified: new Date() }],
+    });
+    s3.on(GetObjectCommand).callsFake(async ({ Key }: { Key: string }) => ({
+      Body: Readable.from([
+        Key === 'privacy/suppressed/req-1.json'
+          ? list
+          : outFile([
+              { itemAttributes: 'ITEMS.genres = "Action"', output: { recommendedUsers: ['u1', 'u2', 'u3'] } },
+            ]),
+      ]) as never,
+    }));
+    const { handler } = await import('../../lambdas/handlers/build-audiences');
+
+    // Act
+    const result = (await handler({
+      jobName: 'weekly',
+      run: 'run-1',
+      output: { bucket: 'trusted', key: 'segments/weekly/' },
+    })) as BuildSummary;
+
+    // Assess
+    const [audience] = JSON.parse(written.get(result.audienceList.key)!) as BuiltAudience[];
+    expect(written.get(audience!.importKey)?.split(/\r?\n/).filter(Boolean)).toEqual([
+      'User.UserId',
+      'u1',
+      'u3',
+    ]);
+    const everything = [...written.values()].join('\n');
+    expect(everything).not.toMatch(/\bu2\b/);
+    const manifest = JSON.parse(written.get(result.manifest.key)!) as {
+      audiences: { suppressedUsers?: number }[];
+    };
+    expect(manifest.audiences[0]!.suppressedUsers).toBe(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
+      SecretId: 'cdp/privacy-salt',
+    });
   });
 
   it('hands a job with several .out parts back to the workflow as an item file in S3', async () => {

@@ -1,6 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
+import { writeSuppression } from '../../lambdas/core/privacy/suppression';
+import { hashIdentifier } from '../../lambdas/core/privacy/subject';
+import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
 import { startS3rver, s3rverClient, type LocalS3 } from '../adapters/s3rver';
 
 /** One bucket stands in for the three zones: their keys (`crm/…`, `trusted/…`, `quarantine/…`) never collide. */
@@ -12,6 +18,9 @@ const CUSTOMERS =
 
 let s3rver: LocalS3;
 let client: S3Client;
+/** The salt secret in Secrets Manager (mocked); the lake itself is the S3-compatible server. */
+const secrets = mockClient(SecretsManagerClient);
+const SALT = 'ab'.repeat(32);
 
 beforeAll(async () => {
   s3rver = await startS3rver(LAKE);
@@ -38,6 +47,10 @@ beforeEach(() => {
   vi.stubEnv('QUARANTINE_BUCKET', LAKE);
   vi.stubEnv('MAX_BAD_SHARE', '0.05');
   vi.stubEnv('PHONE_REGION', 'US');
+  vi.stubEnv('SUPPRESSION_BUCKET', LAKE);
+  vi.stubEnv('PRIVACY_SALT_SECRET', 'cdp/privacy-salt');
+  secrets.reset();
+  secrets.on(GetSecretValueCommand, { SecretId: 'cdp/privacy-salt' }).resolves({ SecretString: SALT });
 });
 
 async function keysUnder(prefix: string): Promise<string[]> {
@@ -111,5 +124,31 @@ describe('ingest-file handler, against an S3-compatible server', () => {
         source: { bucket: 'elsewhere', key: 'crm/customers.csv' },
       }),
     ).rejects.toThrow('files are ingested from the landing bucket, not s3://elsewhere');
+  });
+
+  it('drops an erased subject from a re-delivered file, and counts the row without naming it', async () => {
+    // Prepare: C1 was erased (by customer ID); the same CRM rows arrive again under a new name.
+    const salt = Buffer.from(SALT, 'hex');
+    await writeSuppression(new S3ObjectStore({ client, bucket: LAKE }), 'req-1', [
+      hashIdentifier(salt, 'id', 'C1'),
+    ]);
+    await client.send(
+      new PutObjectCommand({ Bucket: LAKE, Key: 'crm/customers-again.csv', Body: CUSTOMERS }),
+    );
+    const { handler } = await import('../../lambdas/handlers/ingest-file');
+
+    // Act
+    const result = await handler(request('crm/customers-again.csv', '"e-4"'));
+
+    // Assess
+    expect(result.status).toBe('ingested');
+    const detail = EVENTS.datasetIngested.schema.parse(result.detail);
+    expect(detail.counts).toEqual({ rowsIn: 2, good: 1, bad: 0, duplicates: 0, suppressed: 1 });
+    const object = await client.send(new GetObjectCommand({ Bucket: LAKE, Key: detail.output.key }));
+    const bytes = await object.Body!.transformToByteArray();
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset) as ArrayBuffer });
+    expect(rows.map((row) => row.customer_id)).toEqual(['C2']);
+    expect(JSON.stringify(result)).not.toMatch(/C1|masha/i);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 });

@@ -1,9 +1,10 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/adapters/logger';
+import { hashIdentifier } from '../../lambdas/core/privacy/subject';
 import { handler, type PushScoresOutput } from '../../lambdas/handlers/push-scores';
 import {
   startSegmentSink,
@@ -12,6 +13,7 @@ import {
 } from '../../lambdas/local/segment-sink';
 
 const WRITE_KEY = 'wk_live_S3cr3tW1r3K3y';
+const SALT = 'ef'.repeat(32);
 const BUCKET = 'trusted-zone';
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -55,6 +57,11 @@ beforeEach(() => {
   vi.stubEnv('SCORES_BUCKET_NAME', BUCKET);
   vi.stubEnv('SEGMENT_REQUESTS_PER_SECOND', '1000');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('SUPPRESSION_BUCKET', BUCKET);
+  vi.stubEnv('PRIVACY_SALT_SECRET', 'cdp/privacy-salt');
+  secrets.on(GetSecretValueCommand, { SecretId: 'cdp/privacy-salt' }).resolves({ SecretString: SALT });
+  // Nobody erased, unless a test says otherwise.
+  s3.on(ListObjectsV2Command).resolves({});
 });
 
 afterEach(async () => {
@@ -96,6 +103,29 @@ describe('the push-scores handler', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
       SecretId: 'cdp/segment-write-key',
     });
+  });
+
+  it('never sends an erased customer to Segment, and counts their rows without naming them', async () => {
+    // Prepare: c3 was erased; both score files still hold them.
+    const target = await useSink({ keepEvents: true });
+    const list = JSON.stringify({ hashes: [hashIdentifier(Buffer.from(SALT, 'hex'), 'id', 'c3')] });
+    s3.on(ListObjectsV2Command, { Bucket: BUCKET, Prefix: 'privacy/suppressed/' }).resolves({
+      Contents: [{ Key: 'privacy/suppressed/req-1.json', Size: list.length, LastModified: new Date() }],
+    });
+    bucketWith({
+      'scores/run-42/churn.csv': scores(10),
+      'scores/run-42/repurchase.csv': scores(10),
+      'privacy/suppressed/req-1.json': list,
+    });
+
+    // Act
+    const output = await handler(detail(), plenty);
+
+    // Assess
+    expect(output.counts.sent).toBe(18);
+    expect(output.suppressedRows).toBe(2);
+    expect(target.events().map((event) => (event as { userId: string }).userId)).not.toContain('c3');
+    expect(target.stats().uniqueEvents).toBe(18);
   });
 
   it('writes every unreadable score row to a row-level report next to the kept batches', async () => {

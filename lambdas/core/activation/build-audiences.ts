@@ -186,6 +186,7 @@ class AudienceBuilder implements SegmentLineVisitor {
       unresolvedUsers: counts.unresolved,
       duplicateUsers: counts.duplicates,
       invalidUserIds: counts.invalid,
+      ...(counts.suppressed > 0 ? { suppressedUsers: counts.suppressed } : {}),
       ...(this.keyMode === 'endpointId' ? { endpoints: counts.endpoints } : {}),
       files: {
         import: `${name}.csv`,
@@ -207,6 +208,7 @@ function describeDropped(counts: AudienceWriter['result']): string {
     [counts.unresolved, 'without an endpoint'],
     [counts.duplicates, 'duplicates'],
     [counts.invalid, 'not usable'],
+    [counts.suppressed, 'erased (suppression list)'],
   ] as const;
   return (
     parts

@@ -29,6 +29,8 @@ export interface AudienceEntry {
   readonly duplicateUsers: number;
   /** Entries that were not usable IDs (empty, not valid Unicode, not a string). */
   readonly invalidUserIds: number;
+  /** Users left out because they were erased (privacy suppression list): a count, never who. */
+  readonly suppressedUsers?: number;
   /** Rows of the import file in endpoint mode. */
   readonly endpoints?: number;
   /** Keys of the files, relative to the output root. */

@@ -181,6 +181,8 @@ const ingestCounts = z.object({
   bad: count,
   /** Exact duplicate rows dropped. */
   duplicates: count,
+  /** Rows of erased subjects dropped (privacy suppression list); absent when none. */
+  suppressed: count.optional(),
 });
 
 export const datasetIngested = {

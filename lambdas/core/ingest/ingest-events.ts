@@ -47,6 +47,8 @@ export function ingestEventOf(outcome: IngestOutcome, buckets: IngestBuckets): I
     good: outcome.good,
     bad: outcome.bad,
     duplicates: outcome.duplicates,
+    // Erased subjects' rows dropped: a count only, never who.
+    ...(outcome.suppressed ? { suppressed: outcome.suppressed } : {}),
   };
   const firstProblems = outcome.firstProblems
     .slice(0, MAX_PROBLEMS_IN_EVENT)

@@ -140,6 +140,7 @@ export async function checkRange(stores: IngestStores, job: RangeJob): Promise<R
     good: outcome.good,
     bad: outcome.bad,
     duplicates: outcome.duplicates,
+    ...(outcome.suppressed ? { suppressed: outcome.suppressed } : {}),
     firstProblems: outcome.firstProblems,
     ...(outcome.status === 'rejected' ? { reason: outcome.reason } : {}),
     ...(outcome.report ? { report: outcome.report } : {}),
@@ -163,7 +164,12 @@ export async function mergeRanges(
 ): Promise<MergeOutcome> {
   const dataset = definitionOf(request);
   const ordered = [...checks].sort((a, b) => a.index - b.index);
-  const counts = { rowsIn: 0, good: 0, bad: 0, duplicates: 0 };
+  const counts: { rowsIn: number; good: number; bad: number; duplicates: number; suppressed?: number } = {
+    rowsIn: 0,
+    good: 0,
+    bad: 0,
+    duplicates: 0,
+  };
   const broken = ordered.find((check) => check.reason !== undefined);
   const considered = broken ? ordered.filter((check) => check.index <= broken.index) : ordered;
   for (const check of considered) {
@@ -171,6 +177,7 @@ export async function mergeRanges(
     counts.good += check.good;
     counts.bad += check.bad;
     counts.duplicates += check.duplicates;
+    if (check.suppressed) counts.suppressed = (counts.suppressed ?? 0) + check.suppressed;
   }
   // As in a whole-file run: the problem that broke the file first, then the others in file order.
   const firstProblems: RowProblem[] = broken ? [broken.firstProblems[0]!] : [];

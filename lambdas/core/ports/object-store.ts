@@ -74,6 +74,21 @@ export async function readRange(
 export interface DeletableObjectStore extends ObjectStore {
   /** Removes the object; removing one that does not exist is not an error (as in S3). */
   delete(key: string): Promise<void>;
+  /**
+   * The old versions the store keeps of its objects (a versioned S3 bucket), which erasure must
+   * clear too; absent where the store keeps none (a local folder).
+   */
+  readonly versions?: ObjectVersions;
+}
+
+/** The non-current versions of objects in a versioned store: listed, read and deleted by version ID. */
+export interface ObjectVersions {
+  /** IDs of the non-current versions of exactly this key (delete markers left out). */
+  noncurrent(key: string): AsyncIterable<string>;
+  /** Streams one version of the object. */
+  get(key: string, versionId: string): Promise<Readable>;
+  /** Deletes one version for good (no delete marker). */
+  delete(key: string, versionId: string): Promise<void>;
 }
 
 /**

@@ -9,6 +9,7 @@ import { resolveSubjects, type SubjectIdentifiers } from './resolve-subject';
 import { applySwaps, commitSwaps, completeSwaps, discardStaging, stagedKeyOf, type SwapEntry } from './swap';
 import { suppressionHashes, writeSuppression } from './suppression';
 import { type PrivacyAction, type Subject, subjectHash } from './subject';
+import { purgeNoncurrentVersions } from './versions';
 
 /** One place the subject's data may be: a bucket (a folder offline) with a name for the record. */
 export interface PrivacyZone {
@@ -48,7 +49,16 @@ export interface PrivacyOutcome {
   readonly export?: { readonly json: string; readonly markdown: string };
   readonly identifiers: readonly SubjectIdentifiers[];
   /** What was read and rewritten: the measure of "touch only what holds the subject". */
-  readonly io: { listed: number; read: number; holding: number; rewritten: number; deleted: number };
+  readonly io: {
+    listed: number;
+    read: number;
+    holding: number;
+    rewritten: number;
+    deleted: number;
+    /** Non-current versions (versioned buckets) read, and deleted because they held the subject. */
+    versionsRead: number;
+    versionsDeleted: number;
+  };
 }
 
 /**
@@ -95,9 +105,18 @@ export async function runPrivacyRequest(
     });
   }
 
-  const io = { listed: 0, read: 0, holding: 0, rewritten: 0, deleted: 0 };
+  const io = {
+    listed: 0,
+    read: 0,
+    holding: 0,
+    rewritten: 0,
+    deleted: 0,
+    versionsRead: 0,
+    versionsDeleted: 0,
+  };
   const findings: ExportFinding[] = [];
   const areas = new Map<string, StoreOutcome & { objects: number; rows: number }>();
+  const versionAreas: StoreOutcome[] = [];
   for (const zone of stores.zones) {
     const candidates = await findCandidates(zone.store, identifiers, { exports: input.action === 'erase' });
     io.listed += candidates.objects.length + Object.values(candidates.skipped).reduce((a, b) => a + b, 0);
@@ -147,9 +166,23 @@ export async function runPrivacyRequest(
       await discardStaging(zone.store, input.requestId);
       io.rewritten += swaps.filter((s) => s.action === 'replace').length;
       io.deleted += swaps.filter((s) => s.action === 'delete').length;
+      if (zone.store.versions) {
+        const keys = swaps.map((swap) => swap.key);
+        const purged = await purgeNoncurrentVersions(zone.store.versions, keys, matcher);
+        io.versionsRead += purged.read;
+        io.versionsDeleted += purged.deleted;
+        if (purged.read > 0)
+          versionAreas.push({
+            store: `${zone.name}: non-current versions`,
+            action: 'deleted versions holding the subject',
+            objects: purged.deleted,
+            rows: purged.rows,
+            status: 'done',
+          });
+      }
     }
   }
-  record.stores.push(...areas.values());
+  record.stores.push(...areas.values(), ...versionAreas);
 
   let exported: PrivacyOutcome['export'];
   if (input.action === 'access') {

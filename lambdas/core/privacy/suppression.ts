@@ -1,5 +1,6 @@
 import type { CellValue } from '../ingest/read-rows';
 import { type ObjectStore, readObjectText } from '../ports/object-store';
+import type { PrivacySalt } from '../ports/privacy-salt';
 import type { SubjectIdentifiers } from './resolve-subject';
 import { hashIdentifier, type IdentifierKind } from './subject';
 
@@ -88,4 +89,22 @@ export async function loadSuppressionList(store: ObjectStore, salt: Uint8Array):
       for (const hash of entry.hashes) if (typeof hash === 'string') hashes.add(hash);
   }
   return new SuppressionList(salt, hashes);
+}
+
+/**
+ * The suppression list of a lake, or undefined when nobody was erased there: the salt is only read
+ * once the list has an object. What ingestion, activation and the Segment sync read, offline and
+ * in the cloud alike.
+ */
+export async function readSuppression(
+  store: ObjectStore,
+  salt: PrivacySalt,
+): Promise<SuppressionList | undefined> {
+  for await (const _ of store.list(SUPPRESSED_PREFIX)) return loadSuppressionList(store, await salt.salt());
+  return undefined;
+}
+
+/** The list as a test of one customer (user) ID, as activation and the Segment sync take it. */
+export function suppressedIdsOf(list: SuppressionList | undefined): ((id: string) => boolean) | undefined {
+  return list && list.size > 0 ? (id) => list.has('id', id) : undefined;
 }

@@ -5,6 +5,8 @@
 export const STACK_OUTPUTS = {
   landingBucket: 'LandingBucketName',
   trainingStateMachine: 'TrainingStateMachineArn',
+  /** The privacy workflow, which `cdp privacy … --stack` waits for. */
+  privacyStateMachine: 'PrivacyStateMachineArn',
 } as const;
 
 /** The files of a training folder in upload order: training.json last, as its upload starts the run. */

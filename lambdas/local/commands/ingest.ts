@@ -195,6 +195,10 @@ function report(
   )) {
     out.log(line);
   }
+  // A count only: who was erased is never printed.
+  const suppressed = outcomes.reduce((sum, o) => sum + ('suppressed' in o ? (o.suppressed ?? 0) : 0), 0);
+  if (suppressed > 0)
+    out.log(`Suppressed: ${n(suppressed)} row(s) of erased people dropped (privacy/suppressed/)`);
   for (const o of outcomes) {
     if (o.status === 'already-ingested') continue;
     if (o.status === 'rejected') out.error(`rejected: ${o.reason}`);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { InvalidArgumentError } from 'commander';
 import type { CountryCode } from 'libphonenumber-js';
 import { LocalObjectStore } from '../../adapters/local-object-store';
@@ -11,6 +14,7 @@ import { type PrivacyAction, parseSubject } from '../../core/privacy/subject';
 import { formatTable, n } from '../table';
 import type { Console } from './ingest';
 import type { RegisterCommand } from './index';
+import { privacyStack } from './privacy-stack';
 
 /**
  * `cdp privacy access|erase <id> --local <dir>`: a privacy request on the output tree of `cdp ingest`
@@ -35,12 +39,39 @@ export const registerPrivacy: RegisterCommand = (program) => {
       '<ids...>',
       'the person: a customer ID, an email address or a phone number (erase takes several)',
     )
-    .requiredOption('--local <dir>', 'the output folder of cdp ingest --out or cdp run (out/<run>)')
+    .option('--local <dir>', 'the output folder of cdp ingest --out or cdp run (out/<run>)')
+    .option('--stack <name>', 'a deployed stack (its CloudFormation name): the request runs in AWS')
     .option('--phone-region <code>', 'region of phone numbers written without a country code', 'US')
-    .option('--request <id>', 'the request ID (default: privacy-<time>-<random>)')
-    .action(async (action: PrivacyAction, ids: string[], options: PrivacyCliOptions) => {
-      await privacyLocal(action, ids, options, console);
-    });
+    .option('--request <id>', 'the request ID (--local only; default: privacy-<time>-<random>)')
+    .action(
+      async (
+        action: PrivacyAction,
+        ids: string[],
+        options: Partial<PrivacyCliOptions> & { stack?: string },
+      ) => {
+        if (Boolean(options.local) === Boolean(options.stack))
+          throw new UserFacingError('name where the data is: --local <dir> or --stack <name> (one of them)');
+        if (action === 'access' && ids.length !== 1)
+          throw new UserFacingError('an access request names one person');
+        if (options.stack) {
+          // Credentials and region come from the environment, as for the AWS CLI.
+          const run = await privacyStack(
+            action,
+            ids,
+            {
+              stack: options.stack,
+              cloudFormation: new CloudFormationClient({}),
+              s3: new S3Client({}),
+              sfn: new SFNClient({}),
+            },
+            console,
+          );
+          process.exitCode = run.status;
+          return;
+        }
+        await privacyLocal(action, ids, { ...options, local: options.local! }, console);
+      },
+    );
 };
 
 function actionOf(value: string): PrivacyAction {

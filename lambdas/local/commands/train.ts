@@ -114,7 +114,10 @@ export async function trainFolder(folder: string, options: TrainOptions, out: Co
 }
 
 /** The outputs of a deployed stack, by key. */
-async function stackOutputs(client: CloudFormationClient, stack: string): Promise<Map<string, string>> {
+export async function stackOutputs(
+  client: CloudFormationClient,
+  stack: string,
+): Promise<Map<string, string>> {
   try {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stack }));
     return new Map(

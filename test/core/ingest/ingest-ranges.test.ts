@@ -2,6 +2,8 @@ import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, type IngestRequest } from '../../../lambdas/core/ingest/ingest-file';
 import { ingestInRanges, planLandingRanges } from '../../../lambdas/core/ingest/ingest-ranges';
+import { SuppressionList } from '../../../lambdas/core/privacy/suppression';
+import { hashIdentifier } from '../../../lambdas/core/privacy/subject';
 import { MemoryObjectStore } from '../../adapters/segment/memory-object-store';
 
 const HEADER = 'order_id,customer_id,item_count,amount,ordered_at';
@@ -79,6 +81,30 @@ describe('ingestInRanges', () => {
       }
     },
   );
+
+  it('drops and counts the rows of an erased customer as a whole-file run does', async () => {
+    // Prepare: C3 was erased; their orders are spread over every range.
+    const salt = Buffer.alloc(32, 9);
+    const suppression = new SuppressionList(salt, new Set([hashIdentifier(salt, 'id', 'C3')]));
+    const body = ordersFile();
+    const whole = world(body);
+    const ranged = world(body);
+
+    // Act
+    const expected = await ingestFile(whole, { ...request, suppression });
+    const outcome = await ingestInRanges(ranged, { ...request, suppression }, 700);
+
+    // Assess
+    expect(expected.status === 'ingested' && expected.suppressed).toBeGreaterThan(30);
+    expect(outcome).toMatchObject({
+      status: 'ingested',
+      suppressed: (expected as { suppressed: number }).suppressed,
+    });
+    if (outcome.status !== 'ingested') return;
+    const rows = (await rowsUnder(ranged.trusted, outcome.output)) as { customer_id: string }[];
+    expect(rows.filter((row) => row.customer_id === 'C3')).toEqual([]);
+    expect(rows.length).toBe(outcome.good);
+  });
 
   it('judges the bad-row share on the whole file and then leaves nothing in the trusted zone', async () => {
     const stores = world(ordersFile('\n', 9));

@@ -31,7 +31,7 @@ describe('AudienceActivation', () => {
     });
   });
 
-  it('lets the build function read segment output and write audience files, nothing else', () => {
+  it('lets the build function read segment output, the suppression list and its salt, and write audience files, nothing else', () => {
     const { template } = buildApp();
 
     const statements = statementsOf(template, 'ActivationBuildRole');
@@ -44,7 +44,10 @@ describe('AudienceActivation', () => {
       's3:GetObject',
       's3:GetObject',
       's3:ListBucket',
+      's3:ListBucket',
       's3:PutObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
     ]);
     const resourcesOf = (action: string) =>
       JSON.stringify(statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource));
@@ -52,9 +55,12 @@ describe('AudienceActivation', () => {
     expect(resourcesOf('s3:GetObject')).toContain('/audiences/*');
     expect(resourcesOf('s3:PutObject')).toContain('/audiences/*');
     expect(resourcesOf('s3:PutObject')).not.toContain('/segments/*');
-    expect(statements.find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
-      StringLike: { 's3:prefix': ['segments/*'] },
-    });
+    expect(resourcesOf('s3:GetObject')).toContain('/privacy/suppressed/*');
+    expect(resourcesOf('secretsmanager:GetSecretValue')).toContain('PrivacySalt');
+    expect(statements.filter((s) => s.Action === 's3:ListBucket').map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['segments/*'] } },
+      { StringLike: { 's3:prefix': ['privacy/suppressed/*'] } },
+    ]);
   });
 
   it('gives Pinpoint a role that reads only the audience files and is assumable only by this project', () => {

@@ -137,6 +137,18 @@ describe('ConnectMembership with a created domain', () => {
     expect(profile.flatMap((s) => [s.Resource].flat()).filter((r) => r === '*')).toEqual([]);
   });
 
+  it('lets the audience function read the salt and the suppression list, and the writer neither', () => {
+    const audience = statementsOf(template, 'ActivationConnectAudienceRole');
+    expect(actionsOf(audience)).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    expect(audience.map((s) => text(s.Resource))).toContainEqual(
+      expect.stringContaining('/privacy/suppressed/*'),
+    );
+    // The writer only writes what the audience function queued, already without erased subjects.
+    expect(actionsOf(statementsOf(template, 'ActivationConnectWriterRole'))).not.toContain(
+      'secretsmanager:GetSecretValue',
+    );
+  });
+
   it('lets the workflow invoke the audience function', () => {
     const statements = statementsOf(template, 'ActivationWorkflowRole');
     const invoked = statements

@@ -80,10 +80,15 @@ describe('Ingestion', () => {
         'kms:GenerateDataKey DataLakeKey',
       ]);
       expect(pairs.filter((p) => p.startsWith('s3:ListBucket')).sort()).toEqual(
-        // The merge step asks whether each range's quarantine part exists.
+        // The merge step asks whether each range's quarantine part exists; trusted twice: the
+        // ledger, and the suppression list (privacy/suppressed/).
         roleName === 'IngestionIngestRole'
-          ? ['s3:ListBucket DataLakeTrusted']
-          : ['s3:ListBucket DataLakeQuarantine', 's3:ListBucket DataLakeTrusted'],
+          ? ['s3:ListBucket DataLakeTrusted', 's3:ListBucket DataLakeTrusted']
+          : [
+              's3:ListBucket DataLakeQuarantine',
+              's3:ListBucket DataLakeTrusted',
+              's3:ListBucket DataLakeTrusted',
+            ],
       );
       expect(pairs.some((p) => /\s\*$|s3:\*|events:|Delete/.test(p))).toBe(false);
     },
