@@ -246,6 +246,8 @@ const configSchema = z
       .string()
       .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be a SageMaker instance type, e.g. ml.m5.xlarge' })
       .default('ml.m5.xlarge'),
+    /** Days a propensity run's working files (propensity/<run>/, Athena results) are kept; scores/ stay. */
+    propensityWorkRetentionDays: days('propensityWorkRetentionDays', 7),
   })
   .superRefine((config, context) => {
     if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {
