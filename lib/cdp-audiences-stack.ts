@@ -218,6 +218,7 @@ export class CdpAudiencesStack extends Stack {
         instanceType: config.propensityInstanceType,
         schedule: config.propensitySchedule === 'off' ? undefined : config.propensitySchedule,
         startOnIngest: config.propensityOnIngest,
+        workRetentionDays: config.propensityWorkRetentionDays,
         removalPolicy,
       });
     }

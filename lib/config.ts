@@ -257,6 +257,8 @@ const configSchema = z
           'must be a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. cdp-audiences/segment-public-api-token',
       })
       .optional(),
+    /** Days a propensity run's working files (propensity/<run>/, Athena results) are kept; scores/ stay. */
+    propensityWorkRetentionDays: days('propensityWorkRetentionDays', 7),
   })
   .superRefine((config, context) => {
     if (config.customerProfilesWritesPerSecond < config.customerProfilesWriterConcurrency) {

@@ -41,12 +41,19 @@ export async function handler(event: unknown): Promise<PublishedEvents> {
         repurchase: model,
       }),
       gate: z.object({ models: z.array(z.object({ model: z.enum(PROPENSITY_MODELS), auc: z.number() })) }),
+      /** The training jobs' results: where each model.tar.gz is (for the feature importance). */
+      trained: z.array(z.object({ model: z.enum(PROPENSITY_MODELS), modelArtifacts: keyOf(bucket) })),
       churnDays: z.number().int().positive(),
       repurchaseDays: z.number().int().positive(),
     })
     .parse(event);
   const { plan } = request;
   const aucOf = (name: string) => request.gate.models.find((m) => m.model === name)!.auc;
+  const artifactOf = (name: string) => {
+    const trained = request.trained.find((t) => t.model === name);
+    if (!trained) throw new Error(`no training result for the ${name} model`);
+    return trained.modelArtifacts;
+  };
   const result = await publishScores(new S3ObjectStore({ client: s3, bucket }), {
     run: plan.run,
     asOf: plan.asOf,
@@ -60,9 +67,14 @@ export async function handler(event: unknown): Promise<PublishedEvents> {
       trainingAuc: aucOf(m.model),
       scoredPrefix: m.scored,
       validatedPrefix: m.validated,
+      modelArtifact: artifactOf(m.model),
       cutoffs: m.cutoffs,
     })),
   });
-  logger.info('propensity scores published', { run: plan.run, customersScored: result.customersScored });
+  logger.info('propensity scores published', {
+    run: plan.run,
+    customersScored: result.customersScored,
+    importance: result.importance,
+  });
   return publishedEvents(bucket, result, request.executionArn, new Date());
 }

@@ -20,7 +20,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard, acknowledgeWildcardArn } from '../nag';
 import { EVENTS } from '../../lambdas/core/events/catalog';
-import { type PropensityModelName, PROPENSITY_MODELS } from '../../lambdas/core/propensity/athena-export';
+import {
+  type PropensityModelName,
+  PROPENSITY_MODELS,
+  RUN_TABLE_PREFIX,
+} from '../../lambdas/core/propensity/athena-export';
 import { PROPENSITY_WORK_PREFIX, sageMakerNamePrefix } from '../../lambdas/core/propensity/cloud-run';
 import { SCORES_PREFIX, WINBACK_SEGMENTS_PREFIX } from '../../lambdas/core/propensity/cloud-scores';
 import { CdpFunction } from './cdp-function';
@@ -53,6 +57,15 @@ class RuntimeS3Location extends tasks.S3Location {
 }
 const runtimeS3Location = (path: string) => new RuntimeS3Location(path);
 
+/** A Glue database or table ARN (`table/<database>/<table>`). */
+const glueResourceArn = (stack: Stack, resource: 'database' | 'table', name: string) =>
+  stack.formatArn({
+    service: 'glue',
+    resource,
+    resourceName: name,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+
 /** Props of the propensity scoring. */
 export interface PropensityScoringProps {
   readonly dataLake: DataLake;
@@ -75,6 +88,11 @@ export interface PropensityScoringProps {
   readonly schedule?: string;
   /** Start a run (debounced) when purchases are ingested. */
   readonly startOnIngest: boolean;
+  /**
+   * Days the working files of a run (`propensity/<run>/`: CSVs, model artifacts, transform
+   * outputs) and the Athena query results are kept; `scores/<run>/` is kept.
+   */
+  readonly workRetentionDays: number;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -137,6 +155,19 @@ export class PropensityScoring extends Construct {
         },
       },
     });
+
+    // A run's working files are read within the run; an S3 lifecycle rule expires them (no
+    // delete step, so a failed run's files go too). The versioned bucket's noncurrent-version
+    // rule then removes them for good. scores/<run>/ (scores and report) is not under these prefixes.
+    if (!Number.isInteger(props.workRetentionDays) || props.workRetentionDays < 1) {
+      throw new Error(`workRetentionDays must be a whole number of days ≥ 1, not ${props.workRetentionDays}`);
+    }
+    for (const [id, prefix] of [
+      ['expire-propensity-work', PROPENSITY_WORK_PREFIX],
+      ['expire-propensity-athena-results', ATHENA_RESULTS_PREFIX],
+    ] as const) {
+      trusted.addLifecycleRule({ id, prefix, expiration: Duration.days(props.workRetentionDays) });
+    }
 
     // --- Lambdas ------------------------------------------------------------------------
     const environment = {
@@ -369,6 +400,7 @@ export class PropensityScoring extends Construct {
         executionArn: sfn.JsonPath.executionId,
         plan: sfn.JsonPath.objectAt('$.plan'),
         gate: sfn.JsonPath.objectAt('$.gate'),
+        trained: sfn.JsonPath.listAt('$.trained'),
         churnDays: props.churnDays,
         repurchaseDays: props.repurchaseDays,
       }),
@@ -422,8 +454,50 @@ export class PropensityScoring extends Construct {
           cause: 'See the Workflow Failed event',
         }),
       );
+
+    // Every way out (published, refused by the gate, failed) goes through the clean-up: the run's
+    // CTAS tables are dropped from the work database (their files expire by the lifecycle rule),
+    // then the run ends as it would have.
+    const ending = new sfn.Choice(this, 'How did the run end?')
+      .when(sfn.Condition.stringEquals('$.outcome', 'published'), new sfn.Succeed(this, 'Published'))
+      .when(sfn.Condition.stringEquals('$.outcome', 'refused'), refused)
+      .otherwise(crashed);
+    const dropTables = new tasks.CallAwsService(this, 'Drop run tables', {
+      service: 'glue',
+      action: 'batchDeleteTable',
+      iamAction: 'glue:BatchDeleteTable',
+      // Only this deployment's work database and the tables a run creates in it.
+      iamResources: [
+        stack.formatArn({ service: 'glue', resource: 'catalog' }),
+        glueResourceArn(stack, 'database', workDatabaseName),
+        glueResourceArn(stack, 'table', `${workDatabaseName}/${RUN_TABLE_PREFIX}*`),
+      ],
+      parameters: {
+        DatabaseName: sfn.JsonPath.stringAt('$.plan.cleanup.database'),
+        TablesToDelete: sfn.JsonPath.listAt('$.plan.cleanup.tables'),
+      },
+      // Tables that were never created (a run that failed early) come back in Errors, not as a failure.
+      resultSelector: { 'errors.$': '$.Errors' },
+      resultPath: '$.dropped',
+    });
+    dropTables.addRetry({
+      errors: [sfn.Errors.TASKS_FAILED],
+      interval: Duration.seconds(5),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
+    // Tables left behind must not turn a published run into a failed one, nor hide a failure's reason.
+    dropTables.addCatch(ending, { resultPath: '$.dropFailure' });
+    const cleanUp = new sfn.Choice(this, 'Tables to drop?')
+      .when(sfn.Condition.isPresent('$.plan.cleanup'), dropTables.next(ending))
+      .otherwise(ending);
+    const endAs = (outcome: 'published' | 'refused' | 'failed', name: string) =>
+      new sfn.Pass(this, name, { result: sfn.Result.fromString(outcome), resultPath: '$.outcome' }).next(
+        cleanUp,
+      );
+    const failedRun = endAs('failed', 'Run failed');
     for (const state of [plan, features, exports, training, gate, scoring, publish]) {
-      catchEvery(state, crashed, '$.failure');
+      catchEvery(state, failedRun, '$.failure');
     }
 
     // A debounced start (Dataset Ingested) waits for its window to close; a scheduled one starts at once.
@@ -442,9 +516,9 @@ export class PropensityScoring extends Construct {
         new sfn.Choice(this, 'Good enough?')
           .when(
             sfn.Condition.booleanEquals('$.gate.passed', true),
-            scoring.next(publish).next(scoresReady).next(winback).next(new sfn.Succeed(this, 'Published')),
+            scoring.next(publish).next(scoresReady).next(winback).next(endAs('published', 'Run published')),
           )
-          .otherwise(refused),
+          .otherwise(endAs('refused', 'Run refused')),
       );
 
     this.stateMachine = new CdpWorkflow(this, 'Workflow', {
@@ -610,13 +684,7 @@ export class PropensityScoring extends Construct {
         resources: [dataLake.trusted.bucketArn],
       }),
     );
-    const glueArn = (resource: string, name: string) =>
-      stack.formatArn({
-        service: 'glue',
-        resource,
-        resourceName: name,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
+    const glueArn = (resource: 'database' | 'table', name: string) => glueResourceArn(stack, resource, name);
     const catalog = stack.formatArn({ service: 'glue', resource: 'catalog' });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -635,6 +703,11 @@ export class PropensityScoring extends Construct {
         actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
         resources: [catalog, glueArn('database', workDatabase), glueArn('table', `${workDatabase}/*`)],
       }),
+    );
+    acknowledgeWildcardArn(
+      role,
+      glueArn('table', `${workDatabase}/${RUN_TABLE_PREFIX}*`),
+      'The clean-up drops the tables of the run that ends; their names carry the run, so only the prefix is fixed.',
     );
     for (const db of [trustedDatabase, workDatabase]) {
       acknowledgeWildcardArn(

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -57,7 +59,12 @@ describe('plan-propensity handler', () => {
 
 describe('publish-propensity handler', () => {
   let written: Map<string, string>;
-  const objects = new Map<string, string>();
+  const objects = new Map<string, string | Buffer>();
+  /** A genuine 1.7-1 model artifact and the gains XGBoost reports for it (test/fixtures/xgboost/). */
+  const fixtures = join(import.meta.dirname, '../fixtures/xgboost');
+  const artifact = readFileSync(join(fixtures, 'model.tar.gz'));
+  const servedGain = JSON.parse(readFileSync(join(fixtures, 'expected-gain.json'), 'utf8')).servedTrees
+    .totalGain as Record<string, number>;
   const run = '2026-12-02T03-00-00';
   const base = `propensity/${run}/`;
   const scoringRow = (id: string, purchases: number) =>
@@ -74,6 +81,8 @@ describe('publish-propensity handler', () => {
       `${base}scoring/part`,
       `${scoringRow('c1', 3)}\n${scoringRow('c2', 1)}\n${scoringRow('c3', 0)}\n`,
     );
+    objects.set(`${base}models/churn/cdp-ps-churn-x/output/model.tar.gz`, artifact);
+    objects.set(`${base}models/repurchase/cdp-ps-repurchase-x/output/model.tar.gz`, artifact);
     s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string }) => ({
       Contents: [...objects.keys()]
         .filter((k) => k.startsWith(input.Prefix))
@@ -114,6 +123,12 @@ describe('publish-propensity handler', () => {
         { model: 'repurchase', auc: 0.7 },
       ],
     },
+    trained: ['churn', 'repurchase'].map((name) => ({
+      model: name,
+      trainingJobName: `cdp-ps-${name}-x`,
+      finalMetrics: [],
+      modelArtifacts: `s3://trusted/${base}models/${name}/cdp-ps-${name}-x/output/model.tar.gz`,
+    })),
     churnDays: 90,
     repurchaseDays: 30,
   });
@@ -138,6 +153,43 @@ describe('publish-propensity handler', () => {
       location: { bucket: 'trusted', key: `scores/${run}/repurchase.csv` },
     });
     expect(events.winback).toMatchObject({ jobName: `propensity-${run}`, status: 'ACTIVE' });
+  });
+
+  it("reports each model's total gain per feature, read from its model.tar.gz, as shares", async () => {
+    const { handler } = await import('../../lambdas/handlers/publish-propensity');
+
+    await handler(event());
+
+    const report = JSON.parse(written.get(`scores/${run}/report.json`)!);
+    expect(report.importanceMethod).toContain('total_gain');
+    const total = Object.values(servedGain).reduce((a, b) => a + b, 0);
+    const expectedShares = Object.entries(servedGain)
+      .map(([f, gain]) => [FEATURE_NAMES[Number(f.slice(1))], gain / total] as const)
+      .sort((a, b) => b[1] - a[1]);
+    const churn = report.models[0];
+    expect(churn.featureImportanceError).toBeUndefined();
+    expect(churn.featureImportance.map((f: { feature: string }) => f.feature)).toEqual(
+      expectedShares.map(([feature]) => feature),
+    );
+    churn.featureImportance.forEach((f: { gainShare: number }, i: number) =>
+      expect(f.gainShare).toBeCloseTo(expectedShares[i]![1], 6),
+    );
+    expect(churn).toMatchObject({ trees: 14, servedTrees: 9 });
+  });
+
+  it('publishes the scores with the reason in the report when a model artifact cannot be read', async () => {
+    objects.set(`${base}models/repurchase/cdp-ps-repurchase-x/output/model.tar.gz`, 'not a tarball');
+    const { handler } = await import('../../lambdas/handlers/publish-propensity');
+
+    await handler(event());
+
+    expect(written.get(`scores/${run}/repurchase.csv`)).toBe('customer_id,score\nc1,0.1\nc2,0.6\nc3,0.3\n');
+    const report = JSON.parse(written.get(`scores/${run}/report.json`)!);
+    expect(report.models[0].featureImportance.length).toBeGreaterThan(0);
+    expect(report.models[1].featureImportance).toEqual([]);
+    expect(report.models[1].featureImportanceError).toMatch(
+      /models\/repurchase\/cdp-ps-repurchase-x\/output\/model.tar.gz is not a readable model.tar.gz/,
+    );
   });
 
   it('refuses a transform output that is not customer_id,score and names the line, never the customer', async () => {

@@ -44,6 +44,7 @@ describe('parseConfig', () => {
       propensityRepurchaseDays: 30,
       propensityWinbackPercent: 20,
       propensityInstanceType: 'ml.m5.xlarge',
+      propensityWorkRetentionDays: 7,
     });
   });
 
@@ -205,6 +206,13 @@ describe('parseConfig', () => {
     expect(config.propensity).toBe(true);
     expect(config.propensitySchedule).toBe('cron(0 3 ? * MON *)');
     expect(config.propensityOnIngest).toBe(false);
+  });
+
+  it('keeps propensity working files for the configured whole number of days', () => {
+    expect(parseConfig({ propensityWorkRetentionDays: '3' }).propensityWorkRetentionDays).toBe(3);
+    expect(() => parseConfig({ propensityWorkRetentionDays: '0' })).toThrow(
+      /"propensityWorkRetentionDays" must be a whole number of days from 1 to 365/,
+    );
   });
 
   it('refuses a propensity flag that is not true or false, and an AUC floor below a coin toss', () => {

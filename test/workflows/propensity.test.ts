@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../lambdas/core/events/catalog';
 import { readObject } from '../../lambdas/core/ports/object-store';
@@ -21,6 +23,16 @@ const PUBLISH_STATES = [
 const CUSTOMERS = 40;
 
 const keyOf = (uri: string) => uri.replace(`s3://${BUCKET}/`, '');
+/** A genuine model.tar.gz of the 1.7-1 container's XGBoost (test/fixtures/xgboost/). */
+const ARTIFACT = readFileSync(join(import.meta.dirname, '../fixtures/xgboost/model.tar.gz'));
+const RUN_TABLES = [
+  'features',
+  'train_churn',
+  'validation_churn',
+  'train_repurchase',
+  'validation_repurchase',
+  'scoring',
+];
 
 /**
  * Stand-ins for Athena, SageMaker and the Lambdas, over one in-memory trusted bucket: the CTAS
@@ -29,10 +41,15 @@ const keyOf = (uri: string) => uri.replace(`s3://${BUCKET}/`, '');
  */
 function cloud(trusted: MemoryObjectStore, auc: { churn: number; repurchase: number }) {
   const calls: string[] = [];
+  /** The Glue tables that exist: the CTAS statements create them, the clean-up drops them. */
+  const tables = new Set<string>();
+  const dropRequests: { DatabaseName: string; TablesToDelete: string[] }[] = [];
   const features = (i: number) => FEATURE_NAMES.map((_, f) => (f === 0 ? i : i % 3)).join(',');
   const athena: Handler = async (input: { QueryString: string }) => {
     const location = /external_location = '([^']+)'/.exec(input.QueryString)![1]!;
     calls.push(`athena ${keyOf(location)}`);
+    const created = /^CREATE TABLE "([a-z0-9_]+)"\."([a-z0-9_]+)"/.exec(input.QueryString)!;
+    tables.add(`${created[1]}.${created[2]}`);
     if (location.endsWith('/features/')) return {};
     const scoring = location.endsWith('/scoring/');
     const rows = Array.from({ length: CUSTOMERS }, (_, i) =>
@@ -46,6 +63,8 @@ function cloud(trusted: MemoryObjectStore, auc: { churn: number; repurchase: num
     async (input: { TrainingJobName: string; HyperParameters: Record<string, string> }) => {
       calls.push(`train ${model}`);
       expect(input.HyperParameters).toMatchObject({ objective: 'binary:logistic', eval_metric: 'auc' });
+      const artifact = `propensity/x/models/${model}/model.tar.gz`;
+      await trusted.put(artifact, ARTIFACT);
       return {
         TrainingJobName: input.TrainingJobName,
         TrainingJobStatus: 'Completed',
@@ -121,6 +140,7 @@ function cloud(trusted: MemoryObjectStore, auc: { churn: number; repurchase: num
         trainingAuc: input.gate.models.find((g: any) => g.model === m.model).auc,
         scoredPrefix: keyOf(m.scored),
         validatedPrefix: keyOf(m.validated),
+        modelArtifact: keyOf(input.trained.find((t: any) => t.model === m.model).modelArtifacts),
         cutoffs: m.cutoffs,
       });
       const result = await publishScores(trusted, {
@@ -133,9 +153,24 @@ function cloud(trusted: MemoryObjectStore, auc: { churn: number; repurchase: num
       });
       return publishedEvents(BUCKET, result, input.executionArn, new Date(STARTED));
     },
+    // Glue BatchDeleteTable: a table that does not exist is an entry in Errors, not a failure.
+    'Drop run tables': async (input: { DatabaseName: string; TablesToDelete: string[] }) => {
+      calls.push('drop tables');
+      dropRequests.push(input);
+      const errors = [];
+      for (const table of input.TablesToDelete) {
+        if (!tables.delete(`${input.DatabaseName}.${table}`)) {
+          errors.push({ TableName: table, ErrorDetail: { ErrorCode: 'EntityNotFoundException' } });
+        }
+      }
+      return { Errors: errors };
+    },
   };
-  return { calls, handlers };
+  return { calls, handlers, tables, dropRequests };
 }
+
+const runTables = (run: string) =>
+  RUN_TABLES.map((what) => `propensity_${run.toLowerCase().replace(/[^a-z0-9]/g, '')}_${what}`);
 
 describe('propensity workflow, executed locally', () => {
   let definition: Record<string, unknown>;
@@ -148,6 +183,7 @@ describe('propensity workflow, executed locally', () => {
       handlers,
       publishStates: PUBLISH_STATES,
       waitTimeOverrides: { 'Wait for the window to close': 0 },
+      retryIntervalOverrides: { 'Drop run tables': 0 },
       context: { Execution: { Id: EXECUTION, StartTime: STARTED } },
     });
 
@@ -157,7 +193,7 @@ describe('propensity workflow, executed locally', () => {
 
   it('scores both models, writes scores/<run>/, and publishes Scores Ready and the win-back audience', async () => {
     const trusted = new MemoryObjectStore();
-    const { calls, handlers } = cloud(trusted, { churn: 0.81, repurchase: 0.74 });
+    const { calls, handlers, tables, dropRequests } = cloud(trusted, { churn: 0.81, repurchase: 0.74 });
 
     const { outcome, published } = await execute(handlers, { runAfter: '2026-12-02T03:00:30Z' });
 
@@ -194,11 +230,38 @@ describe('propensity workflow, executed locally', () => {
     expect(line.output.usersList).toHaveLength(Math.ceil(26 * 0.2));
     expect(calls.filter((c) => c.startsWith('train'))).toEqual(['train churn', 'train repurchase']);
     expect(calls.filter((c) => c.startsWith('transform'))).toHaveLength(4);
+    // The importance comes from the model artifact each training job left.
+    expect(report.models[0].featureImportance.length).toBeGreaterThan(0);
+    expect(report.models[0].featureImportanceError).toBeUndefined();
+    // The six CTAS tables were created, then dropped once everything was published.
+    expect(dropRequests.map((r) => r.DatabaseName)).toEqual(['cdp_propensity']);
+    expect([...dropRequests[0]!.TablesToDelete].sort()).toEqual(runTables(run).sort());
+    expect(tables.size).toBe(0);
+    expect(calls.at(-1)).toBe('drop tables');
+  });
+
+  it('still succeeds and publishes when the tables cannot be dropped, after retrying', async () => {
+    const trusted = new MemoryObjectStore();
+    const { calls, handlers, tables } = cloud(trusted, { churn: 0.81, repurchase: 0.74 });
+    handlers['Drop run tables'] = async () => {
+      calls.push('drop tables');
+      throw Object.assign(new Error('Glue is unavailable'), { name: 'States.TaskFailed' });
+    };
+
+    const { outcome, published } = await execute(handlers);
+
+    expect(outcome).toBe('succeeded');
+    expect(published.map((e) => e.detailType)).toEqual([
+      EVENTS.propensityScoresReady.detailType,
+      EVENTS.batchSegmentJobStateChange.detailType,
+    ]);
+    expect(calls.filter((c) => c === 'drop tables')).toHaveLength(4); // the call and three retries
+    expect(tables.size).toBe(6);
   });
 
   it('reports a training job that FAILED as Workflow Failed with its reason, and publishes no scores', async () => {
     const trusted = new MemoryObjectStore();
-    const { handlers } = cloud(trusted, { churn: 0.8, repurchase: 0.8 });
+    const { handlers, tables, dropRequests } = cloud(trusted, { churn: 0.8, repurchase: 0.8 });
     handlers['Train churn'] = async () => {
       throw Object.assign(
         new Error(
@@ -217,11 +280,29 @@ describe('propensity workflow, executed locally', () => {
     expect(detail.reason).toContain('AlgorithmError: label column');
     expect(detail.executionArn).toBe(EXECUTION);
     expect([...trusted.objects.keys()].filter((k) => k.startsWith('scores/'))).toEqual([]);
+    // The failed run's tables are dropped before the failure is reported.
+    expect(dropRequests).toHaveLength(1);
+    expect(tables.size).toBe(0);
+  });
+
+  it('drops nothing when the run fails before it is planned, and still reports the failure', async () => {
+    const trusted = new MemoryObjectStore();
+    const { handlers, dropRequests } = cloud(trusted, { churn: 0.8, repurchase: 0.8 });
+    handlers['Plan run'] = async () => {
+      throw Object.assign(new Error('asOf "yesterday" is not an ISO date'), { name: 'UserFacingError' });
+    };
+
+    const { outcome, published } = await execute(handlers, { asOf: 'yesterday' });
+
+    expect(outcome).toBe('failed: PropensityFailed');
+    expect(published.map((e) => e.detailType)).toEqual([EVENTS.workflowFailed.detailType]);
+    expect(EVENTS.workflowFailed.schema.parse(published[0]!.detail).reason).toContain('not an ISO date');
+    expect(dropRequests).toEqual([]);
   });
 
   it('refuses to publish when a model is below the AUC floor, and emails the figures', async () => {
     const trusted = new MemoryObjectStore();
-    const { calls, handlers } = cloud(trusted, { churn: 0.82, repurchase: 0.61 });
+    const { calls, handlers, tables, dropRequests } = cloud(trusted, { churn: 0.82, repurchase: 0.61 });
 
     const { outcome, published } = await execute(handlers);
 
@@ -238,5 +319,9 @@ describe('propensity workflow, executed locally', () => {
     expect(
       [...trusted.objects.keys()].filter((k) => k.startsWith('scores/') || k.startsWith('segments/')),
     ).toEqual([]);
+    // Refused runs leave no tables either.
+    expect(dropRequests).toHaveLength(1);
+    expect(dropRequests[0]!.TablesToDelete).toHaveLength(6);
+    expect(tables.size).toBe(0);
   });
 });

@@ -52,14 +52,19 @@ export interface AthenaExport {
   readonly features: { readonly query: string; readonly location: string };
   readonly scoring: { readonly query: string; readonly location: string };
   readonly models: Readonly<Record<PropensityModelName, ModelExport>>;
+  /** Every Glue table the statements create (in the work database): what the run drops at its end. */
+  readonly tables: readonly string[];
 }
 
 const RUN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$/;
 const IDENTIFIER = /^[a-z][a-z0-9_]{0,99}$/;
 
+/** Every table a run creates starts with this (the clean-up's IAM grant is scoped to it). */
+export const RUN_TABLE_PREFIX = 'propensity_';
+
 /** A Glue table name for this run (lowercase letters, digits, `_`). */
 export function runTableName(run: string, what: string): string {
-  return `propensity_${run.toLowerCase().replace(/[^a-z0-9]/g, '')}_${what}`;
+  return `${RUN_TABLE_PREFIX}${run.toLowerCase().replace(/[^a-z0-9]/g, '')}_${what}`;
 }
 
 /** A feature column as the CSVs carry it: NULL ("never") as -1. */
@@ -77,7 +82,9 @@ export function athenaExport(options: AthenaExportOptions): AthenaExport {
     options.cutoffStepDays,
   );
   const featuresTable = `"${options.workDatabase}"."${runTableName(options.run, 'features')}"`;
+  const tables: string[] = [];
   const ctas = (what: string, location: string, format: 'PARQUET' | 'CSV', select: string) => {
+    tables.push(runTableName(options.run, what));
     const properties =
       format === 'PARQUET'
         ? `format = 'PARQUET', external_location = '${location}'`
@@ -132,7 +139,8 @@ export function athenaExport(options: AthenaExportOptions): AthenaExport {
     'CSV',
     `SELECT customer_id, ${columns}\nFROM ${featuresTable}\nWHERE cutoff_index = 0`,
   );
-  return { features, scoring, models: { churn: model('churn'), repurchase: model('repurchase') } };
+  const models = { churn: model('churn'), repurchase: model('repurchase') };
+  return { features, scoring, models, tables };
 }
 
 /** Column of `purchases_ever` in a scoring CSV row (customer_id is column 0). */

@@ -51,6 +51,11 @@ export interface CloudRunPlan {
   readonly scoring: string;
   readonly churn: ModelRun;
   readonly repurchase: ModelRun;
+  /**
+   * What the run leaves behind, for its last step: the CTAS tables (Glue BatchDeleteTable; their
+   * files are under `propensity/<run>/`, which a lifecycle rule of the bucket expires).
+   */
+  readonly cleanup: { readonly database: string; readonly tables: readonly string[] };
 }
 
 /** Everything the workflow writes besides scores, audiences and Athena results. */
@@ -114,5 +119,6 @@ export function planCloudRun(
     scoring: exported.scoring.location,
     churn,
     repurchase,
+    cleanup: { database: settings.workDatabase, tables: exported.tables },
   };
 }

@@ -5,14 +5,17 @@ import { UserFacingError } from '../errors';
 import { type DetailOf, EVENTS } from '../events/catalog';
 import type { ObjectStore } from '../ports/object-store';
 import { type PropensityModelName, SCORING_PURCHASES_EVER_COLUMN, VALIDATION_PERCENT } from './athena-export';
-import { decileTable, rocAuc } from './metrics';
+import { FEATURE_NAMES } from './features-sql';
+import { decileTable, type FeatureImportance, gainShares, rocAuc } from './metrics';
 import { DEFAULT_WINBACK_TOP_PERCENT, winbackSegmentLine, type WinbackCandidate } from './winback';
+import { parseXgboostBinary, sumOverTrees, xgboostModelFromArtifact } from './xgboost-model';
 
 /**
  * What the cloud run publishes once the quality gate passed, from the batch transform outputs:
  * - `scores/<run>/<model>.csv`: `customer_id,score` with a header (what the Segment sync reads);
  * - `scores/<run>/report.json`: AUC, calibration and decile lift per model, in the shape `cdp score`
- *   writes, measured on the validation customers the transform scored;
+ *   writes, measured on the validation customers the transform scored, and the feature importance
+ *   (total gain per feature) read from the training job's model artifact (`./xgboost-model.ts`);
  * - the win-back audience as one batch segment output line under `segments/propensity-<run>/`,
  *   which the activation workflow builds (hold-out, destination, email) as it builds a Personalize one.
  */
@@ -26,6 +29,8 @@ export interface CloudModel {
   readonly scoredPrefix: string;
   /** Transform output of the validation CSV: `label,score` lines in `.out` files. */
   readonly validatedPrefix: string;
+  /** The training job's `model.tar.gz` (its key in the bucket). */
+  readonly modelArtifact: string;
   readonly cutoffs: readonly string[];
 }
 
@@ -45,6 +50,8 @@ export interface PublishResult {
   readonly customersScored: number;
   readonly scores: { readonly model: PropensityModelName; readonly key: string }[];
   readonly report: string;
+  /** Per model, whether its importance was read from the artifact, or why not. */
+  readonly importance: { readonly model: PropensityModelName; readonly error?: string }[];
   /** The `.out` file of the win-back audience, and its job name for the activation workflow. */
   readonly winback: { readonly jobName: string; readonly prefix: string; readonly key: string };
 }
@@ -87,12 +94,42 @@ function score(text: string | undefined, file: string, line: number): number {
   return value;
 }
 
+export const IMPORTANCE_METHOD =
+  "share of the total split gain per feature (XGBoost's total_gain), summed over the trees the batch transform predicts with (best_ntree_limit), read from the training job's model artifact (xgboost-model in model.tar.gz, XGBoost 1.7 binary format) in the publish Lambda: the same measure the local model reports, at no extra job. SageMaker Clarify (SHAP) would also explain single scores, but costs a processing job per model and run.";
+
+type Importance =
+  | { readonly featureImportance: FeatureImportance[]; readonly trees: number; readonly servedTrees: number }
+  | { readonly featureImportance: []; readonly featureImportanceError: string };
+
+/**
+ * Total gain per feature from a model artifact, as shares. A model that cannot be read costs the
+ * report its importance (with the reason), not the run its scores.
+ */
+async function importanceOf(store: ObjectStore, key: string): Promise<Importance> {
+  try {
+    const model = parseXgboostBinary(await xgboostModelFromArtifact(await store.get(key), key));
+    if (model.numFeature !== FEATURE_NAMES.length) {
+      throw new UserFacingError(
+        `${key}: the model has ${model.numFeature} features, the feature SQL ${FEATURE_NAMES.length}`,
+      );
+    }
+    return {
+      featureImportance: gainShares(FEATURE_NAMES, sumOverTrees(model, 'treeGains')),
+      trees: model.trees,
+      servedTrees: model.servedTrees,
+    };
+  } catch (error) {
+    return { featureImportance: [], featureImportanceError: (error as Error).message };
+  }
+}
+
 export async function publishScores(store: ObjectStore, request: PublishRequest): Promise<PublishResult> {
   const dir = `${SCORES_PREFIX}${request.run}/`;
   const scores: PublishResult['scores'] = [];
   const churn = new Map<string, number>();
   let customersScored = 0;
   const models = [];
+  const importance: PublishResult['importance'] = [];
   for (const m of request.models) {
     const key = `${dir}${m.model}.csv`;
     let rows = 0;
@@ -134,8 +171,14 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
         observedRate,
       })),
       decileLift: deciles.map(({ decile, observedRate, lift }) => ({ decile, observedRate, lift })),
-      featureImportance: [],
+      ...(await importanceOf(store, m.modelArtifact)),
     });
+    const read = models.at(-1)!;
+    importance.push(
+      'featureImportanceError' in read
+        ? { model: m.model, error: read.featureImportanceError }
+        : { model: m.model },
+    );
   }
 
   const report = `${dir}report.json`;
@@ -148,8 +191,7 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
         customersScored,
         windows: { churnDays: request.churnDays, repurchaseDays: request.repurchaseDays },
         engine: 'Amazon Athena (features) and the SageMaker built-in XGBoost (training, batch transform)',
-        importanceMethod:
-          "not computed in the cloud yet: the planned measure is total gain per feature read from the model artifact (xgboost-model in model.tar.gz), the same measure the local model reports, because it costs no extra job; SageMaker Clarify (SHAP) would explain individual scores but runs a processing job per model. Run `cdp score` for the local model's importance.",
+        importanceMethod: IMPORTANCE_METHOD,
         validation: `${VALIDATION_PERCENT}% of profiles, chosen by a hash of their ID, held out of training; measured at the latest training cutoff by a batch transform of the validation CSV`,
         models,
       },
@@ -178,7 +220,7 @@ export async function publishScores(store: ObjectStore, request: PublishRequest)
     key,
     winbackSegmentLine(candidates, request.winbackTopPercent ?? DEFAULT_WINBACK_TOP_PERCENT),
   );
-  return { run: request.run, customersScored, scores, report, winback: { jobName, prefix, key } };
+  return { run: request.run, customersScored, scores, report, importance, winback: { jobName, prefix, key } };
 }
 
 export interface PublishedEvents {

@@ -68,3 +68,25 @@ export function decileTable(scores: ArrayLike<number>, labels: ArrayLike<number>
   }
   return rows;
 }
+
+export interface FeatureImportance {
+  readonly feature: string;
+  /** The feature's share of the total split gain. */
+  readonly gainShare: number;
+}
+
+/**
+ * Total split gain per feature as shares of the whole, largest first, features without a split
+ * left out: report.json's `featureImportance`, for the local model and the cloud one alike.
+ */
+export function gainShares(names: readonly string[], gains: ArrayLike<number>): FeatureImportance[] {
+  if (gains.length !== names.length) {
+    throw new Error(`${gains.length} gains for ${names.length} features`);
+  }
+  let total = 0;
+  for (let f = 0; f < gains.length; f++) total += gains[f]!;
+  return names
+    .map((feature, f) => ({ feature, gainShare: total > 0 ? gains[f]! / total : 0 }))
+    .filter((f) => f.gainShare > 0)
+    .sort((a, b) => b.gainShare - a.gainShare);
+}

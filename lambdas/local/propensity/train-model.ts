@@ -1,7 +1,13 @@
 import { isHeldOut } from '../../core/activation/holdout';
 import { FEATURE_NAMES } from '../../core/propensity/features-sql';
 import type { FeatureTable } from '../../core/propensity/feature-table';
-import { decileTable, rocAuc, type DecileRow } from '../../core/propensity/metrics';
+import {
+  decileTable,
+  type DecileRow,
+  type FeatureImportance,
+  gainShares,
+  rocAuc,
+} from '../../core/propensity/metrics';
 import { DEFAULT_GBT_OPTIONS, type GbtOptions, predictGbt, trainGbt } from './gbt';
 
 /**
@@ -33,7 +39,7 @@ export interface ModelReport {
   /** The same groups: observed rate / the overall rate. */
   readonly decileLift: readonly Pick<DecileRow, 'decile' | 'observedRate' | 'lift'>[];
   /** Share of the total split gain per feature, largest first. */
-  readonly featureImportance: readonly { readonly feature: string; readonly gainShare: number }[];
+  readonly featureImportance: readonly FeatureImportance[];
 }
 
 export interface TrainedModel {
@@ -115,13 +121,7 @@ export function trainPropensityModel(
   const deciles = decileTable(validationScores, validationLabels);
   let positives = 0;
   for (let i = 0; i < sampled.length; i++) positives += labels[i]!;
-  const totalGain = model.gain.reduce((a, b) => a + b, 0);
-  const featureImportance = FEATURE_NAMES.map((feature, f) => ({
-    feature,
-    gainShare: totalGain > 0 ? model.gain[f]! / totalGain : 0,
-  }))
-    .filter((f) => f.gainShare > 0)
-    .sort((a, b) => b.gainShare - a.gainShare);
+  const featureImportance = gainShares(FEATURE_NAMES, model.gain);
 
   return {
     score,

@@ -57,6 +57,7 @@ describe('propensity scoring construct', () => {
       propensity: 'true',
       propensitySchedule: 'weekly',
       propensityOnIngest: 'true',
+      propensityWorkRetentionDays: '3',
     }));
     const definition = definitionOf(template, 'PropensityWorkflow') as { States: Record<string, any> };
     // Branch states of the Parallel states, flattened.
@@ -169,6 +170,56 @@ describe('propensity scoring construct', () => {
     );
     expect(pairs.filter((p) => p.startsWith('iam:PassRole'))).toEqual([
       expect.stringMatching(/ PropensitySageMakerRole$/),
+    ]);
+  });
+
+  it('drops the run tables with Glue BatchDeleteTable, allowed on the propensity database and its run tables only', () => {
+    const drop = states['Drop run tables'];
+    expect(drop.Resource).toMatch(/:states:::aws-sdk:glue:batchDeleteTable$/);
+    expect(drop.Parameters).toEqual({
+      'DatabaseName.$': '$.plan.cleanup.database',
+      'TablesToDelete.$': '$.plan.cleanup.tables',
+    });
+    const pairs = allowedPairs(template, 'PropensityWorkflowRole');
+    // (The CDK Athena task grants its own Glue actions on the trusted database: not the clean-up's.)
+    expect(pairs.filter((p) => p.startsWith('glue:BatchDeleteTable') && !/CatalogDatabase/.test(p))).toEqual([
+      'glue:BatchDeleteTable arn:aws:glue:eu-west-1:111122223333:catalog',
+      'glue:BatchDeleteTable arn:aws:glue:eu-west-1:111122223333:catalog',
+      'glue:BatchDeleteTable arn:aws:glue:eu-west-1:111122223333:database/cdp_propensity',
+      'glue:BatchDeleteTable arn:aws:glue:eu-west-1:111122223333:table/cdp_propensity/propensity_*',
+    ]);
+    // Published, refused and failed runs all pass through the clean-up.
+    for (const pass of ['Run published', 'Run refused', 'Run failed']) {
+      expect(states[pass].Next).toBe('Tables to drop?');
+    }
+  });
+
+  it('expires propensity/ and the Athena results after the configured days, and keeps scores/', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    const trusted = Object.entries(buckets).find(([id]) => id.startsWith('DataLakeTrusted'))![1];
+    const rules = trusted.Properties.LifecycleConfiguration.Rules as {
+      Id: string;
+      Prefix?: string;
+      ExpirationInDays?: number;
+    }[];
+    expect(rules.filter((r) => r.Id.startsWith('expire-propensity'))).toEqual([
+      expect.objectContaining({ Prefix: 'propensity/', ExpirationInDays: 3, Status: 'Enabled' }),
+      expect.objectContaining({
+        Prefix: 'athena-results/propensity/',
+        ExpirationInDays: 3,
+        Status: 'Enabled',
+      }),
+    ]);
+    expect(rules.filter((r) => r.ExpirationInDays !== undefined && !r.Prefix)).toEqual([]);
+    expect(rules.filter((r) => r.Prefix?.startsWith('scores'))).toEqual([]);
+  });
+
+  it('lets the publish function read the model artifacts under propensity/ but write only scores/ and segments/', () => {
+    const pairs = allowedPairs(template, 'PropensityPublish');
+    expect(pairs).toContain('s3:GetObject DataLakeTrusted/propensity/*');
+    expect(pairs.filter((p) => p.startsWith('s3:PutObject'))).toEqual([
+      's3:PutObject DataLakeTrusted/scores/*',
+      's3:PutObject DataLakeTrusted/segments/propensity-*',
     ]);
   });
 
