@@ -1,6 +1,7 @@
 import type { NormaliseOptions } from '../ingest/column-types';
 import type { DeletableObjectStore } from '../ports/object-store';
 import { areaOf, findCandidates } from './candidates';
+import { indexKeyOf, KeyIndexBuilder, writeKeyIndex } from './key-index';
 import { buildExport, EXPORTS_PREFIX, type ExportFinding, writeExport } from './access-export';
 import { SubjectMatcher } from './matcher';
 import { passObject } from './object-formats';
@@ -43,7 +44,18 @@ export interface PrivacyOutcome {
   readonly export?: { readonly json: string; readonly markdown: string };
   readonly identifiers: readonly SubjectIdentifiers[];
   /** What was read and rewritten: the measure of "touch only what holds the subject". */
-  readonly io: { listed: number; read: number; holding: number; rewritten: number; deleted: number };
+  readonly io: {
+    listed: number;
+    read: number;
+    holding: number;
+    rewritten: number;
+    deleted: number;
+    /** Objects left unread because their key index holds none of the subjects. */
+    skippedByIndex: number;
+    /** Key indexes read (small) and written (for objects read without a current one, or rewritten). */
+    indexesRead: number;
+    indexesWritten: number;
+  };
 }
 
 /**
@@ -90,19 +102,47 @@ export async function runPrivacyRequest(
     });
   }
 
-  const io = { listed: 0, read: 0, holding: 0, rewritten: 0, deleted: 0 };
+  const io = {
+    listed: 0,
+    read: 0,
+    holding: 0,
+    rewritten: 0,
+    deleted: 0,
+    skippedByIndex: 0,
+    indexesRead: 0,
+    indexesWritten: 0,
+  };
+  const indexKeys = matcher.indexKeys();
   const findings: ExportFinding[] = [];
   const areas = new Map<string, StoreOutcome & { objects: number; rows: number }>();
   for (const zone of stores.zones) {
-    const candidates = await findCandidates(zone.store, identifiers, { exports: input.action === 'erase' });
+    const candidates = await findCandidates(zone.store, identifiers, {
+      exports: input.action === 'erase',
+      indexKeys,
+    });
     io.listed += candidates.objects.length + Object.values(candidates.skipped).reduce((a, b) => a + b, 0);
+    io.skippedByIndex += candidates.skipped['key-index'];
+    io.indexesRead += candidates.indexesRead;
     const swaps: SwapEntry[] = [];
+    /** Rewritten objects -> the index of what they keep, written once they are swapped in. */
+    const reindex = new Map<string, KeyIndexBuilder>();
     for (const object of candidates.objects) {
       io.read++;
       const found: ExportFinding[] = [];
-      const scan = await passObject(zone.store, object.key, matcher, (f) =>
-        found.push({ ...f, zone: zone.name, key: object.key, lastModified: object.lastModified }),
+      const builder = candidates.unindexed.has(object.key) ? new KeyIndexBuilder() : undefined;
+      const scan = await passObject(
+        zone.store,
+        object.key,
+        matcher,
+        (f) => found.push({ ...f, zone: zone.name, key: object.key, lastModified: object.lastModified }),
+        undefined,
+        builder && ((cells) => builder.addCells(cells)),
       );
+      // An object read whole without a current index gets one, so the next request can skip it.
+      if (builder && (scan.removed === 0 || input.action === 'access')) {
+        await writeKeyIndex(zone.store, object, builder);
+        io.indexesWritten++;
+      }
       if (scan.removed === 0) continue;
       io.holding++;
       const areaName = `${zone.name}: ${areaOf(object.key)}`;
@@ -125,23 +165,42 @@ export async function runPrivacyRequest(
       }
       if (scan.wholeObject) {
         swaps.push({ key: object.key, action: 'delete' });
+        if (!object.key.startsWith('privacy/')) swaps.push({ key: indexKeyOf(object.key), action: 'delete' });
         // An earlier access export goes whole, its readable copy with it.
         if (object.key.startsWith(EXPORTS_PREFIX))
           swaps.push({ key: object.key.replace(/\.json$/, '.md'), action: 'delete' });
         continue;
       }
-      await passObject(zone.store, object.key, matcher, () => undefined, {
-        store: zone.store,
-        key: stagedKeyOf(input.requestId, object.key),
-      });
+      const kept = new KeyIndexBuilder();
+      await passObject(
+        zone.store,
+        object.key,
+        matcher,
+        () => undefined,
+        { store: zone.store, key: stagedKeyOf(input.requestId, object.key) },
+        (cells) => kept.addCells(cells),
+      );
       swaps.push({ key: object.key, action: 'replace' });
+      if (!object.key.startsWith('privacy/')) {
+        swaps.push({ key: indexKeyOf(object.key), action: 'delete' }); // it may name the subject
+        reindex.set(object.key, kept);
+      }
     }
     if (input.action === 'erase' && swaps.length > 0) {
       await commitSwaps(zone.store, input.requestId, swaps);
       await applySwaps(zone.store, input.requestId);
       await discardStaging(zone.store, input.requestId);
       io.rewritten += swaps.filter((s) => s.action === 'replace').length;
-      io.deleted += swaps.filter((s) => s.action === 'delete').length;
+      io.deleted += swaps.filter((s) => s.action === 'delete' && !s.key.startsWith('privacy/index/')).length;
+      // The old index may still name the erased subject: each rewritten object gets a new one, built
+      // from the rows it kept. A crash before this leaves an index that no longer describes the
+      // object (new size and time), which is ignored, so the object is read next time.
+      for (const [key, kept] of reindex) {
+        const info = await zone.store.head(key);
+        if (!info) continue;
+        await writeKeyIndex(zone.store, info, kept);
+        io.indexesWritten++;
+      }
     }
   }
   record.stores.push(...areas.values());
