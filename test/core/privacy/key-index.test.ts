@@ -5,7 +5,12 @@ import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../../lambdas/adapters/local-object-store';
 import { indexZone } from '../../../lambdas/core/privacy/index-zone';
-import { INDEX_PREFIX, KeyIndex, KeyIndexBuilder, readKeyIndex } from '../../../lambdas/core/privacy/key-index';
+import {
+  INDEX_PREFIX,
+  KeyIndex,
+  KeyIndexBuilder,
+  readKeyIndex,
+} from '../../../lambdas/core/privacy/key-index';
 import { SubjectMatcher } from '../../../lambdas/core/privacy/matcher';
 import { runPrivacyRequest } from '../../../lambdas/core/privacy/privacy-request';
 import type { SubjectIdentifiers } from '../../../lambdas/core/privacy/resolve-subject';
@@ -152,11 +157,16 @@ describe('key index', () => {
     // Assess
     const keys: string[] = [];
     for await (const object of store.list('')) keys.push(object.key);
-    expect(keys.filter((key) => key.endsWith('.bloom')).every((key) => key.startsWith(INDEX_PREFIX))).toBe(true);
+    expect(keys.filter((key) => key.endsWith('.bloom')).every((key) => key.startsWith(INDEX_PREFIX))).toBe(
+      true,
+    );
     expect(keys.filter((key) => key.endsWith('.bloom'))).toHaveLength(4);
   });
 });
 
-function indexOf(builder: KeyIndexBuilder, info: { key: string; size: number; lastModified: Date }): KeyIndex {
+function indexOf(
+  builder: KeyIndexBuilder,
+  info: { key: string; size: number; lastModified: Date },
+): KeyIndex {
   return KeyIndex.parse(builder.build(info))!;
 }
