@@ -10,6 +10,10 @@
  * `cdp ingest` (trusted zone, quarantine, identity map), and cached in bench/out/privacy/<users>/.
  * Each run erases from a fresh copy of that tree, in a child process whose peak RSS is reported.
  * Subjects are every `users / subjects`-th customer of the ground truth.
+ *
+ * Before the erasure the copy's key indexes are built (`indexZone`, timed apart: it reads the whole
+ * lake once, as the first erasure of an unindexed lake would). With `--no-index` the erasure runs on
+ * the unindexed copy: every candidate is read, and indexes are written as a side effect.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
@@ -20,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateSampleData } from '../data/generator/write-world';
 import { LocalObjectStore } from '../lambdas/adapters/local-object-store';
+import { indexZone } from '../lambdas/core/privacy/index-zone';
+import { INDEX_PREFIX } from '../lambdas/core/privacy/key-index';
 import { runPrivacyRequest } from '../lambdas/core/privacy/privacy-request';
 import { parseSubject } from '../lambdas/core/privacy/subject';
 import { ingestFolder } from '../lambdas/local/commands/ingest';
@@ -34,6 +40,7 @@ const { values } = parseArgs({
     subjects: { type: 'string', default: '100' },
     parts: { type: 'string', default: '8' },
     child: { type: 'string' },
+    'no-index': { type: 'boolean', default: false },
   },
 });
 const users = Number(values.users);
@@ -93,6 +100,24 @@ async function child(): Promise<void> {
   const step = Math.max(1, Math.floor(truth.length / subjects));
   for (let i = 0; i < truth.length && ids.length < subjects; i += step) ids.push(truth[i]!.split(',')[0]!);
   const store = new LocalObjectStore({ root: copy });
+  let index = { indexed: 0, current: 0, seconds: 0, cpuSeconds: 0 };
+  if (!values['no-index']) {
+    const indexStarted = performance.now();
+    const indexCpu = process.cpuUsage();
+    const counts = await indexZone(store);
+    const indexUsed = process.cpuUsage(indexCpu);
+    index = {
+      ...counts,
+      seconds: (performance.now() - indexStarted) / 1000,
+      cpuSeconds: (indexUsed.user + indexUsed.system) / 1e6,
+    };
+  }
+  const indexRss = process.resourceUsage().maxRSS / 1024;
+  let indexBytes = 0;
+  let lakeBytes = 0;
+  for await (const object of store.list(''))
+    if (object.key.startsWith(INDEX_PREFIX)) indexBytes += object.size;
+    else lakeBytes += object.size;
   const started = performance.now();
   const cpu = process.cpuUsage();
   const outcome = await runPrivacyRequest(
@@ -116,6 +141,12 @@ async function child(): Promise<void> {
     JSON.stringify({
       subjects: ids.length,
       ...outcome.io,
+      indexed: index.indexed,
+      indexSeconds: index.seconds,
+      indexCpuSeconds: index.cpuSeconds,
+      indexRssMb: indexRss,
+      indexMb: indexBytes / 2 ** 20,
+      lakeMb: lakeBytes / 2 ** 20,
       rows,
       seconds,
       cpuSeconds,
@@ -144,17 +175,25 @@ async function main(): Promise<void> {
       String(subjects),
       '--parts',
       String(parts),
+      ...(values['no-index'] ? ['--no-index'] : []),
       '--child',
       `${tree}|${landing}`,
     ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const m = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, number>;
+  if (m['indexed']! > 0)
+    console.log(
+      `index pass first: ${m['indexed']} objects indexed (${m['indexMb']!.toFixed(1)} MB of indexes for ${m['lakeMb']!.toFixed(0)} MB of lake) in ${m['indexSeconds']!.toFixed(1)} s (CPU ${m['indexCpuSeconds']!.toFixed(1)} s), peak RSS so far ${m['indexRssMb']!.toFixed(0)} MB`,
+    );
   console.log(
     `erase ${m['subjects']} subjects from a ${users.toLocaleString('en')}-customer lake (one request, one pass):`,
   );
   console.log(
     `  objects listed ${m['listed']}, read ${m['read']}, holding a subject ${m['holding']}, rewritten ${m['rewritten']}, deleted ${m['deleted']}`,
+  );
+  console.log(
+    `  skipped unread by their key index ${m['skippedByIndex']}; key indexes read ${m['indexesRead']}, written ${m['indexesWritten']}`,
   );
   console.log(
     `  rows removed ${m['rows']}, time ${m['seconds']!.toFixed(1)} s (CPU ${m['cpuSeconds']!.toFixed(1)} s), peak RSS ${m['rssMb']!.toFixed(0)} MB`,

@@ -111,6 +111,7 @@ export class S3ObjectStore implements DeletableObjectStore {
           key: object.Key.slice(this.#prefix.length),
           size: object.Size ?? 0,
           lastModified: object.LastModified ?? new Date(0),
+          ...(object.ETag ? { etag: object.ETag } : {}),
         };
       }
     }
@@ -121,7 +122,12 @@ export class S3ObjectStore implements DeletableObjectStore {
       const object = await this.#client.send(
         new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#keyOf(key) }),
       );
-      return { key, size: object.ContentLength ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      return {
+        key,
+        size: object.ContentLength ?? 0,
+        lastModified: object.LastModified ?? new Date(0),
+        ...(object.ETag ? { etag: object.ETag } : {}),
+      };
     } catch (error) {
       // A HEAD response has no body, so S3's "NoSuchKey" reaches the SDK as a bare 404, "NotFound".
       if (nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey') return undefined;

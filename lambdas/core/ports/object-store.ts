@@ -8,6 +8,8 @@ export interface ObjectInfo {
   readonly size: number;
   /** When it was last written. */
   readonly lastModified: Date;
+  /** S3's entity tag, where the store has one: changes whenever the object is rewritten. */
+  readonly etag?: string;
 }
 
 /** Options for a put. */

@@ -51,6 +51,14 @@ export class SubjectMatcher {
     return undefined;
   }
 
+  /**
+   * The keys a key index is searched for (`matchKeysOf` of any cell this matcher matches gives one
+   * of them): every ID, every email, and the seven-digit tail of every phone.
+   */
+  indexKeys(): string[] {
+    return [...this.ids.keys(), ...this.emails.keys(), ...[...this.phoneTails].map((tail) => `tel:${tail}`)];
+  }
+
   /** The first subject any of the cells belongs to. */
   matchAny(cells: Iterable<unknown>): number | undefined {
     for (const cell of cells) {
@@ -60,4 +68,22 @@ export class SubjectMatcher {
     }
     return undefined;
   }
+}
+
+/**
+ * The keys of one cell in a key index: a superset of what `SubjectMatcher.match` looks up for it, so
+ * that a cell it matches always shares a key with `indexKeys()` (an ID as is or after `source:`, an
+ * email lower-cased, a phone by its last seven digits). Kept beside `match`: change both together.
+ */
+export function matchKeysOf(cell: string): string[] {
+  if (cell === '') return [];
+  const keys = [cell];
+  const colon = cell.indexOf(':');
+  if (colon > 0) keys.push(cell.slice(colon + 1));
+  if (cell.includes('@')) keys.push(cell.trim().toLowerCase());
+  if (cell.length >= 7 && cell.length <= 30) {
+    const digits = cell.replace(/\D/g, '');
+    if (digits.length >= 7) keys.push(`tel:${digits.slice(-7)}`);
+  }
+  return keys;
 }

@@ -45,17 +45,18 @@ export async function passObject(
   matcher: SubjectMatcher,
   found: (record: FoundRecord) => void,
   target?: { readonly store: ObjectStore; readonly key: string },
+  seen: Seen = () => undefined,
 ): Promise<ObjectPass> {
   const format = formatOf(key);
-  if (format === 'parquet') return passParquet(store, key, matcher, found, target);
-  if (format === 'csv') return passCsv(store, key, matcher, found, target);
+  if (format === 'parquet') return passParquet(store, key, matcher, found, target, seen);
+  if (format === 'csv') return passCsv(store, key, matcher, found, target, seen);
   if (format === 'json') {
     const text = (await readObject(store, key)).toString('utf8');
     let document: unknown;
     try {
       document = JSON.parse(text);
     } catch {
-      return passJsonLines(store, key, matcher, found, target); // Personalize's queries.json is JSON lines
+      return passJsonLines(store, key, matcher, found, target, seen); // Personalize's queries.json is JSON lines
     }
     const counter = { removed: 0 };
     const cleaned = cleanJson(document, matcher, (subject, record) => {
@@ -66,6 +67,7 @@ export async function passObject(
       found({ subject: matcher.matchAny(Object.values(document as object)) ?? 0, record: document });
       return { removed: 1, kept: 0, wholeObject: true };
     }
+    seen(deepStrings(target ? cleaned : document));
     if (target && counter.removed > 0) {
       const indent = /^[[{]\r?\n(\s+)/.exec(text)?.[1]?.length ?? 0;
       await target.store.put(
@@ -78,8 +80,14 @@ export async function passObject(
     }
     return { removed: counter.removed, kept: 0, wholeObject: false };
   }
-  return passJsonLines(store, key, matcher, found, target);
+  return passJsonLines(store, key, matcher, found, target, seen);
 }
+
+/**
+ * Hears the values of every record the pass leaves in place (all of them without a target; the kept
+ * ones in a rewrite): what the object's key index is built from.
+ */
+export type Seen = (cells: Iterable<unknown>) => void;
 
 async function passCsv(
   store: ObjectStore,
@@ -87,6 +95,7 @@ async function passCsv(
   matcher: SubjectMatcher,
   found: (record: FoundRecord) => void,
   target?: { readonly store: ObjectStore; readonly key: string },
+  seen: Seen = () => undefined,
 ): Promise<ObjectPass> {
   let header: string[] | undefined;
   let removed = 0;
@@ -96,10 +105,12 @@ async function passCsv(
     for await (const record of records) {
       if (!header) {
         header = record.fields;
+        seen(record.fields);
         yield record.raw;
         continue;
       }
       const subject = matcher.matchAny(record.fields);
+      if (subject === undefined || !target) seen(record.fields);
       if (subject === undefined) {
         kept++;
         yield record.raw;
@@ -120,6 +131,7 @@ async function passJsonLines(
   matcher: SubjectMatcher,
   found: (record: FoundRecord) => void,
   target?: { readonly store: ObjectStore; readonly key: string },
+  seen: Seen = () => undefined,
 ): Promise<ObjectPass> {
   let removed = 0;
   let kept = 0;
@@ -133,10 +145,13 @@ async function passJsonLines(
         continue;
       }
       const before = removed;
-      const cleaned = cleanJson(JSON.parse(text), matcher, (subject, record) => {
+      const parsed: unknown = JSON.parse(text);
+      const cleaned = cleanJson(parsed, matcher, (subject, record) => {
         removed++;
         found({ subject, record });
       });
+      if (!target) seen(deepStrings(parsed));
+      else if (cleaned !== REMOVE) seen(deepStrings(cleaned));
       if (cleaned === REMOVE) {
         removed++;
         found({
@@ -233,6 +248,7 @@ async function passParquet(
   matcher: SubjectMatcher,
   found: (record: FoundRecord) => void,
   target?: { readonly store: ObjectStore; readonly key: string },
+  seen: Seen = () => undefined,
 ): Promise<ObjectPass> {
   const bytes = await readObject(store, key);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -255,6 +271,7 @@ async function passParquet(
     const keep: CellValue[][] = [];
     for (const row of rows) {
       const subject = matcher.matchAny(Object.values(row));
+      if (subject === undefined || !target) seen(Object.values(row));
       if (subject === undefined) {
         kept++;
         if (encoder) keep.push(columns.map((c) => (row[c.name] ?? null) as CellValue));

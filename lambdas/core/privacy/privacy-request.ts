@@ -1,6 +1,7 @@
 import type { NormaliseOptions } from '../ingest/column-types';
 import type { DeletableObjectStore } from '../ports/object-store';
 import { areaOf, findCandidates } from './candidates';
+import { INDEX_PREFIX, indexKeyOf, KeyIndexBuilder, writeKeyIndex } from './key-index';
 import { buildExport, EXPORTS_PREFIX, type ExportFinding, writeExport } from './access-export';
 import { SubjectMatcher } from './matcher';
 import { passObject } from './object-formats';
@@ -58,6 +59,11 @@ export interface PrivacyOutcome {
     /** Non-current versions (versioned buckets) read, and deleted because they held the subject. */
     versionsRead: number;
     versionsDeleted: number;
+    /** Objects left unread because their key index holds none of the subjects. */
+    skippedByIndex: number;
+    /** Key indexes read (small) and written (for objects read without a current one, or rewritten). */
+    indexesRead: number;
+    indexesWritten: number;
   };
 }
 
@@ -113,20 +119,42 @@ export async function runPrivacyRequest(
     deleted: 0,
     versionsRead: 0,
     versionsDeleted: 0,
+    skippedByIndex: 0,
+    indexesRead: 0,
+    indexesWritten: 0,
   };
+  const indexKeys = matcher.indexKeys();
   const findings: ExportFinding[] = [];
   const areas = new Map<string, StoreOutcome & { objects: number; rows: number }>();
   const versionAreas: StoreOutcome[] = [];
   for (const zone of stores.zones) {
-    const candidates = await findCandidates(zone.store, identifiers, { exports: input.action === 'erase' });
+    const candidates = await findCandidates(zone.store, identifiers, {
+      exports: input.action === 'erase',
+      indexKeys,
+    });
     io.listed += candidates.objects.length + Object.values(candidates.skipped).reduce((a, b) => a + b, 0);
+    io.skippedByIndex += candidates.skipped['key-index'];
+    io.indexesRead += candidates.indexesRead;
     const swaps: SwapEntry[] = [];
+    /** Rewritten objects -> the index of what they keep, written once they are swapped in. */
+    const reindex = new Map<string, KeyIndexBuilder>();
     for (const object of candidates.objects) {
       io.read++;
       const found: ExportFinding[] = [];
-      const scan = await passObject(zone.store, object.key, matcher, (f) =>
-        found.push({ ...f, zone: zone.name, key: object.key, lastModified: object.lastModified }),
+      const builder = candidates.unindexed.has(object.key) ? new KeyIndexBuilder() : undefined;
+      const scan = await passObject(
+        zone.store,
+        object.key,
+        matcher,
+        (f) => found.push({ ...f, zone: zone.name, key: object.key, lastModified: object.lastModified }),
+        undefined,
+        builder && ((cells) => builder.addCells(cells)),
       );
+      // An object read whole without a current index gets one, so the next request can skip it.
+      if (builder && (scan.removed === 0 || input.action === 'access')) {
+        await writeKeyIndex(zone.store, object, builder);
+        io.indexesWritten++;
+      }
       if (scan.removed === 0) continue;
       io.holding++;
       const areaName = `${zone.name}: ${areaOf(object.key)}`;
@@ -149,25 +177,36 @@ export async function runPrivacyRequest(
       }
       if (scan.wholeObject) {
         swaps.push({ key: object.key, action: 'delete' });
+        if (!object.key.startsWith('privacy/')) swaps.push({ key: indexKeyOf(object.key), action: 'delete' });
         // An earlier access export goes whole, its readable copy with it.
         if (object.key.startsWith(EXPORTS_PREFIX))
           swaps.push({ key: object.key.replace(/\.json$/, '.md'), action: 'delete' });
         continue;
       }
-      await passObject(zone.store, object.key, matcher, () => undefined, {
-        store: zone.store,
-        key: stagedKeyOf(input.requestId, object.key),
-      });
+      const kept = new KeyIndexBuilder();
+      await passObject(
+        zone.store,
+        object.key,
+        matcher,
+        () => undefined,
+        { store: zone.store, key: stagedKeyOf(input.requestId, object.key) },
+        (cells) => kept.addCells(cells),
+      );
       swaps.push({ key: object.key, action: 'replace' });
+      if (!object.key.startsWith('privacy/')) {
+        swaps.push({ key: indexKeyOf(object.key), action: 'delete' }); // it may name the subject
+        reindex.set(object.key, kept);
+      }
     }
     if (input.action === 'erase' && swaps.length > 0) {
       await commitSwaps(zone.store, input.requestId, swaps);
       await applySwaps(zone.store, input.requestId);
       await discardStaging(zone.store, input.requestId);
       io.rewritten += swaps.filter((s) => s.action === 'replace').length;
-      io.deleted += swaps.filter((s) => s.action === 'delete').length;
+      io.deleted += swaps.filter((s) => s.action === 'delete' && !s.key.startsWith(INDEX_PREFIX)).length;
       if (zone.store.versions) {
-        const keys = swaps.map((swap) => swap.key);
+        // The data objects' old bytes; an old key index holds only Bloom bits of hashed keys.
+        const keys = swaps.map((swap) => swap.key).filter((key) => !key.startsWith(INDEX_PREFIX));
         const purged = await purgeNoncurrentVersions(zone.store.versions, keys, matcher);
         io.versionsRead += purged.read;
         io.versionsDeleted += purged.deleted;
@@ -179,6 +218,15 @@ export async function runPrivacyRequest(
             rows: purged.rows,
             status: 'done',
           });
+      }
+      // The old index may still name the erased subject: each rewritten object gets a new one, built
+      // from the rows it kept. A crash before this leaves an index that no longer describes the
+      // object (new size and time), which is ignored, so the object is read next time.
+      for (const [key, kept] of reindex) {
+        const info = await zone.store.head(key);
+        if (!info) continue;
+        await writeKeyIndex(zone.store, info, kept);
+        io.indexesWritten++;
       }
     }
   }
