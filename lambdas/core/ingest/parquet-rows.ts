@@ -153,8 +153,9 @@ class ColumnBuilder {
     }
     if (at === this.indexes.length) this.indexes = grow(this.indexes);
     this.indexes[at] = index;
-    // A column of mostly distinct values (IDs, emails) stops paying for the map early.
-    if ((at & 1023) === 1023 && 2 * this.dictionaryBytes > plain.length) this.dropDictionary();
+    // A column of mostly distinct values (IDs, emails) stops paying for the map early: after every
+    // 4,096 values, the dictionary must still be under half the PLAIN bytes.
+    if ((at & 4095) === 4095 && 2 * this.dictionaryBytes > plain.length) this.dropDictionary();
   }
 
   private dropDictionary(): void {
