@@ -317,13 +317,16 @@ function grow<T extends Uint8Array | Int32Array | Float64Array>(array: T): T {
 /**
  * Encodes rows as one Parquet file (snappy, nullable columns, UTC millisecond timestamps, data
  * page v2). Rows go straight into per-column byte buffers and typed arrays, so no row is kept as
- * an object and memory holds one row group of encoded bytes; every ROW_GROUP_ROWS rows, the row
+ * an object and memory holds one row group of encoded bytes; every `rowGroupRows` rows, the row
  * group's bytes are handed out. Text columns are dictionary-encoded when that halves their size,
  * PLAIN otherwise; numbers and timestamps are PLAIN with min/max statistics (text columns have
  * none: IDs, names and emails in no order let Athena skip no row group).
  * Page and footer encoding (thrift, RLE, snappy) are hyparquet-writer's.
  */
-export function parquetEncoder(columns: readonly ParquetColumn[]): RowEncoder {
+export function parquetEncoder(
+  columns: readonly ParquetColumn[],
+  rowGroupRows: number = ROW_GROUP_ROWS,
+): RowEncoder {
   const writer = new ByteWriter(1 << 20);
   const builders = columns.map((c) => new ColumnBuilder(c, c.storage !== 'string'));
   const schema: SchemaElement[] = [
@@ -355,7 +358,7 @@ export function parquetEncoder(columns: readonly ParquetColumn[]): RowEncoder {
   };
   const add = (row: readonly CellValue[]): Uint8Array[] | undefined => {
     for (let i = 0; i < builders.length; i++) builders[i]!.add(row[i] ?? null);
-    if (builders[0]!.rows < ROW_GROUP_ROWS) return undefined;
+    if (builders[0]!.rows < rowGroupRows) return undefined;
     writeGroup();
     return take();
   };
