@@ -8,21 +8,39 @@ import type { CellValue } from './read-rows';
  */
 export function csvEncoder(header: readonly string[]): RowEncoder {
   let started = false;
+  let pending: (readonly CellValue[])[] = [];
+  const encode = (rows: readonly (readonly CellValue[])[]): Uint8Array[] => {
+    const chunks: Uint8Array[] = [];
+    if (!started) {
+      chunks.push(Buffer.from(stringify([header])));
+      started = true;
+    }
+    if (rows.length > 0) chunks.push(Buffer.from(stringify(rows.map((row) => row.map(cellText)))));
+    return chunks;
+  };
   return {
+    add(row) {
+      pending.push(row);
+      if (pending.length < CSV_BATCH_ROWS) return undefined;
+      const rows = pending;
+      pending = [];
+      return encode(rows);
+    },
     encode(rows) {
-      const chunks: Uint8Array[] = [];
-      if (!started) {
-        chunks.push(Buffer.from(stringify([header])));
-        started = true;
-      }
-      if (rows.length > 0) chunks.push(Buffer.from(stringify(rows.map((row) => row.map(cellText)))));
-      return chunks;
+      const before = pending;
+      pending = [];
+      return encode(before.length > 0 ? [...before, ...rows] : rows);
     },
     finish() {
-      return started ? [] : [Buffer.from(stringify([header]))];
+      const rows = pending;
+      pending = [];
+      return rows.length > 0 || !started ? encode(rows) : [];
     },
   };
 }
+
+/** Rows `add` collects before it writes them as one CSV chunk. */
+const CSV_BATCH_ROWS = 4096;
 
 function cellText(value: CellValue): string {
   if (value === null) return '';

@@ -8,7 +8,7 @@ import { type ObjectStore, readObjectText } from '../ports/object-store';
 import { DEFAULT_NORMALISE_OPTIONS, type NormaliseOptions } from './column-types';
 import { reportCsv, csvEncoder } from './csv-rows';
 import { datasetDefinitions, datasetForKey, datasetGroupOf, type DatasetDefinition } from './datasets';
-import { parquetEncoder, ROW_GROUP_ROWS, type RowEncoder } from './parquet-rows';
+import { parquetEncoder, type RowEncoder } from './parquet-rows';
 import {
   type CellValue,
   FileProblem,
@@ -273,7 +273,6 @@ export class FileRun {
       ? await this.shape.source()
       : await this.stores.landing.get(this.request.key);
     let encoder: RowEncoder | undefined;
-    let batch: CellValue[][] = [];
     const flush = async (chunks: Uint8Array[]) => {
       if (!trusted) return;
       for (const chunk of chunks) if (!trusted.write(chunk)) await once(trusted, 'drain');
@@ -315,14 +314,11 @@ export class FileRun {
         hashes?.push(idHash[0]!, idHash[1]!);
         this.counts.good++;
         if (!trusted) continue;
-        batch.push(record.values as CellValue[]);
-        if (batch.length >= ROW_GROUP_ROWS) {
-          await flush(encoder!.encode(batch));
-          batch = [];
-        }
+        // Each row goes into the encoder's column buffers at once: no batch of row objects is kept.
+        const ready = encoder!.add(record.values);
+        if (ready) await flush(ready);
       }
     }
-    await flush(encoder!.encode(batch));
     await flush(encoder!.finish());
   }
 

@@ -1,4 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { UserFacingError } from '../errors';
@@ -111,12 +111,6 @@ export async function* readDatasetBatches(
     bom: true,
     relax_column_count: true,
     ...(options.recordDelimiter ? { record_delimiter: options.recordDelimiter } : {}),
-    // The line and byte counts ride at the end of each record: cheaper than `info`, which builds
-    // an object per record.
-    on_record: (record: string[], context) => {
-      (record as unknown as number[]).push(context.lines + linesBefore, context.bytes);
-      return record;
-    },
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
@@ -126,8 +120,18 @@ export async function* readDatasetBatches(
       }
     },
   });
+  // The line and byte counts ride at the end of each record, appended as the parser hands it on:
+  // what `on_record`'s context holds (the parser's `info`, updated in place), without the two
+  // objects csv-parse spreads for that context on every record.
+  const info = (parser as unknown as { info: { lines: number; bytes: number } }).info;
+  parser.push = (record: unknown): boolean => {
+    if (record !== null) (record as number[]).push(info.lines + linesBefore, info.bytes);
+    return Transform.prototype.push.call(parser, record);
+  };
   // pipeline, not pipe: a read error reaches the parser, and leaving the loop early closes the source.
-  pipeline(Readable.from(source), parser, () => undefined);
+  // A stream (an S3 body, a file) is piped as it is: wrapping it in Readable.from would add an
+  // async iterator and a promise per chunk.
+  pipeline(source instanceof Readable ? source : Readable.from(source), parser, () => undefined);
 
   let header: Header | undefined;
   if (options.header !== undefined) {
