@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
@@ -78,6 +78,34 @@ describe('cdp ingest', () => {
     expect(await parquet(path.join(out, 'trusted/identity/identity_map/identity_map.parquet'))).toEqual(
       mapBefore,
     );
+  });
+
+  it('ingests the files on worker threads into the same trusted zone, quarantine and outcomes as one thread', async () => {
+    const one = path.join(root, 'out-one-thread');
+    const two = path.join(root, 'out-two-threads');
+    // Two files (each worker thread loads the TypeScript afresh, which takes seconds).
+    const datasets = new Set(['crm/customers', 'web/orders']);
+    const sequential = await ingestFolder(world, { ...options(one), identity: false, datasets }, quiet());
+    const io = quiet();
+
+    const parallel = await ingestFolder(
+      world,
+      { ...options(two), identity: false, datasets, workers: 2 },
+      io,
+    );
+
+    expect(parallel.outcomes).toEqual(sequential.outcomes);
+    expect(io.lines.filter((line) => line.startsWith('ingested '))).toHaveLength(parallel.outcomes.length);
+    const files = (dir: string) =>
+      readdir(dir, { recursive: true }).then((names) =>
+        names.filter((f) => /\.(parquet|csv|json)$/.test(f)).sort(),
+      );
+    const written = await files(two);
+    expect(written).toEqual(await files(one));
+    expect(written.some((f) => f.startsWith('trusted/web/orders'))).toBe(true);
+    expect(written.some((f) => f.startsWith('trusted/_ingested'))).toBe(true);
+    for (const file of written)
+      expect(await readFile(path.join(two, file)), file).toEqual(await readFile(path.join(one, file)));
   });
 
   it('exits 1 when a file is rejected, naming its line, and writes nothing of it to the trusted zone', async () => {

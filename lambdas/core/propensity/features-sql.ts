@@ -19,9 +19,9 @@ import { assertPortable, expandMacros, type SqlDialect, timestampLiteral } from 
 /** Purchase windows (days before the cutoff) of the RFM features. */
 export const RFM_WINDOWS = [30, 90, 365] as const;
 const CHANNELS = [
-  { suffix: '', condition: '' },
-  { suffix: '_web', condition: ' AND web = 1' },
-  { suffix: '_store', condition: ' AND web = 0' },
+  { suffix: '', web: undefined },
+  { suffix: '_web', web: 1 },
+  { suffix: '_store', web: 0 },
 ] as const;
 
 /** The model features, in the column order the query returns them. */
@@ -55,6 +55,14 @@ export interface FeaturesQueryOptions {
   readonly churnDays: number;
   /** Label window of the repurchase model, days after the cutoff (a purchase in it = repurchased). */
   readonly repurchaseDays: number;
+  /**
+   * Share of profiles (0 < share ≤ 1, default 1) whose rows at the training cutoffs (`everyone`
+   * false) are computed, chosen by `{{profile_bucket(profile_id)}}`, so a profile is in or out at
+   * every cutoff; rows at `everyone` cutoffs are always all there. On big data the local trainer
+   * reads only a sample: filtering inside the query spares the purchases × cutoffs rows of the
+   * profiles it would drop.
+   */
+  readonly trainingShare?: number;
 }
 
 /** Columns of every row besides the features. */
@@ -80,24 +88,36 @@ export function featuresQuery(options: FeaturesQueryOptions, dialect: SqlDialect
     .map((c, i) => `(${i}, ${timestampLiteral(c.at)}, ${c.everyone ? 1 : 0})`)
     .join(',\n    ');
 
-  const rfm = [
-    ...CHANNELS.map(
-      (c) => `MIN(CASE WHEN age_days >= 0${c.condition} THEN age_days END) AS recency_days${c.suffix}`,
-    ),
-    ...[...RFM_WINDOWS, 'prev_90' as const].flatMap((w) =>
-      CHANNELS.flatMap((c) => {
-        const range =
-          w === 'prev_90' ? 'age_days >= 90 AND age_days < 180' : `age_days >= 0 AND age_days < ${w}`;
-        const name = w === 'prev_90' ? 'prev_90d' : `${w}d`;
-        return [
-          `SUM(CASE WHEN ${range}${c.condition} THEN 1 ELSE 0 END) AS frequency_${name}${c.suffix}`,
-          `SUM(CASE WHEN ${range}${c.condition} THEN amount ELSE 0 END) AS monetary_${name}${c.suffix}`,
-        ];
-      }),
-    ),
+  // Per (profile, cutoff, channel) first: 13 sums over the purchases × cutoffs rows instead of 31.
+  const byChannel = [
+    'MIN(CASE WHEN age_days >= 0 THEN age_days END) AS recency_days',
+    ...[...RFM_WINDOWS, 'prev_90' as const].flatMap((w) => {
+      const range =
+        w === 'prev_90' ? 'age_days >= 90 AND age_days < 180' : `age_days >= 0 AND age_days < ${w}`;
+      const name = w === 'prev_90' ? 'prev_90d' : `${w}d`;
+      return [
+        `SUM(CASE WHEN ${range} THEN 1 ELSE 0 END) AS frequency_${name}`,
+        `SUM(CASE WHEN ${range} THEN amount ELSE 0 END) AS monetary_${name}`,
+      ];
+    }),
     `SUM(CASE WHEN age_days >= 0 THEN 1 ELSE 0 END) AS purchases_ever`,
     `SUM(CASE WHEN age_days < 0 AND ts <= cutoff + ${days(options.churnDays)} THEN 1 ELSE 0 END) AS purchases_in_churn_window`,
     `SUM(CASE WHEN age_days < 0 AND ts <= cutoff + ${days(options.repurchaseDays)} THEN 1 ELSE 0 END) AS purchases_in_repurchase_window`,
+  ];
+  // Then per (profile, cutoff), over its one or two channel rows.
+  const inChannel = (web: 0 | 1 | undefined, column: string, otherwise: string) =>
+    web === undefined ? column : `CASE WHEN web = ${web} THEN ${column}${otherwise} END`;
+  const rfm = [
+    ...CHANNELS.map((c) => `MIN(${inChannel(c.web, 'recency_days', '')}) AS recency_days${c.suffix}`),
+    ...[...RFM_WINDOWS.map((w) => `${w}d`), 'prev_90d'].flatMap((name) =>
+      CHANNELS.flatMap((c) =>
+        ['frequency', 'monetary'].map(
+          (measure) =>
+            `SUM(${inChannel(c.web, `${measure}_${name}`, ' ELSE 0')}) AS ${measure}_${name}${c.suffix}`,
+        ),
+      ),
+    ),
+    ...['purchases_ever', ...LABEL_COLUMNS].map((name) => `SUM(${name}) AS ${name}`),
   ];
 
   const coalesced = (name: string) => `COALESCE(pf.${name}, 0) AS ${name}`;
@@ -119,6 +139,24 @@ export function featuresQuery(options: FeaturesQueryOptions, dialect: SqlDialect
     ...LABEL_COLUMNS.map(coalesced),
   ];
 
+  const share = options.trainingShare ?? 1;
+  if (!(share > 0 && share <= 1)) throw new Error(`training share ${share} is not in (0, 1]`);
+  const sampled =
+    share >= 1
+      ? '1'
+      : `CASE WHEN {{profile_bucket(profile_id)}} < ${Math.ceil(share * 1_000_000)} THEN 1 ELSE 0 END`;
+
+  // Purchases and visits meet the cutoffs in two joins: every profile at the `everyone` cutoffs,
+  // the sampled profiles at the others, so no row is computed to be dropped later.
+  const atCutoffs = (rows: string, condition: string, columns: string) => `SELECT ${columns}
+  FROM ${rows} x
+  JOIN cutoffs c ON ${condition} AND c.everyone = 1
+  UNION ALL
+  SELECT ${columns}
+  FROM ${rows} x
+  JOIN cutoffs c ON ${condition} AND c.everyone = 0
+  WHERE x.sampled = 1`;
+
   const sql = `WITH cutoffs AS (
   SELECT * FROM (VALUES
     ${values}
@@ -135,42 +173,51 @@ crm_profiles AS (
   LEFT JOIN identity_map m ON m.source = 'crm' AND m.source_id = c.crm_id
 ),
 profiles AS (
-  SELECT profile_id, MIN(created_at) AS created_at
+  SELECT profile_id, MIN(created_at) AS created_at, ${sampled} AS sampled
   FROM crm_profiles
   GROUP BY profile_id
 ),
 purchases AS (
-  SELECT COALESCE(m.customer_id, o.customer_id) AS profile_id, 1 AS web, o.amount, o.ordered_at AS ts
-  FROM (SELECT DISTINCT order_id, customer_id, amount, ordered_at FROM web_orders) o
-  LEFT JOIN identity_map m ON m.source = 'crm' AND m.source_id = o.customer_id
-  UNION ALL
-  SELECT m.customer_id AS profile_id, 0 AS web, s.amount, s.sold_at AS ts
-  FROM (SELECT DISTINCT receipt_id, amount, sold_at FROM store_sales) s
-  JOIN identity_map m ON m.source = 'store' AND m.source_id = s.receipt_id
+  SELECT p.profile_id, p.sampled, b.web, b.amount, b.ts
+  FROM (
+    SELECT COALESCE(m.customer_id, o.customer_id) AS profile_id, 1 AS web, o.amount, o.ordered_at AS ts
+    FROM (SELECT DISTINCT order_id, customer_id, amount, ordered_at FROM web_orders) o
+    LEFT JOIN identity_map m ON m.source = 'crm' AND m.source_id = o.customer_id
+    UNION ALL
+    SELECT m.customer_id AS profile_id, 0 AS web, s.amount, s.sold_at AS ts
+    FROM (SELECT DISTINCT receipt_id, amount, sold_at FROM store_sales) s
+    JOIN identity_map m ON m.source = 'store' AND m.source_id = s.receipt_id
+  ) b
+  JOIN profiles p ON p.profile_id = b.profile_id
 ),
 purchase_ages AS (
-  SELECT p.profile_id, c.cutoff_index, c.cutoff, p.web, p.amount, p.ts, ${ageDays('c.cutoff', 'p.ts')} AS age_days
-  FROM purchases p
-  JOIN cutoffs c ON p.ts <= c.cutoff + ${days(horizon)}
+  ${atCutoffs('purchases', `x.ts <= c.cutoff + ${days(horizon)}`, `x.profile_id, c.cutoff_index, c.cutoff, x.web, x.amount, x.ts, ${ageDays('c.cutoff', 'x.ts')} AS age_days`)}
+),
+channel_features AS (
+  SELECT profile_id, cutoff_index, web,
+    ${byChannel.join(',\n    ')}
+  FROM purchase_ages
+  GROUP BY profile_id, cutoff_index, web
 ),
 purchase_features AS (
   SELECT profile_id, cutoff_index,
     ${rfm.join(',\n    ')}
-  FROM purchase_ages
+  FROM channel_features
   GROUP BY profile_id, cutoff_index
 ),
 visits AS (
-  SELECT DISTINCT COALESCE(mc.customer_id, mw.customer_id) AS profile_id, e.anonymous_id, e."timestamp" AS ts
-  FROM web_events e
-  LEFT JOIN identity_map mc ON mc.source = 'crm' AND mc.source_id = e.customer_id
-  LEFT JOIN identity_map mw ON mw.source = 'web' AND mw.source_id = e.anonymous_id
-  WHERE e.event = 'page_viewed'
+  SELECT p.profile_id, p.sampled, v.ts
+  FROM (
+    SELECT DISTINCT COALESCE(mc.customer_id, mw.customer_id) AS profile_id, e.anonymous_id, e."timestamp" AS ts
+    FROM web_events e
+    LEFT JOIN identity_map mc ON mc.source = 'crm' AND mc.source_id = e.customer_id
+    LEFT JOIN identity_map mw ON mw.source = 'web' AND mw.source_id = e.anonymous_id
+    WHERE e.event = 'page_viewed'
+  ) v
+  JOIN profiles p ON p.profile_id = v.profile_id
 ),
 visit_ages AS (
-  SELECT v.profile_id, c.cutoff_index, ${ageDays('c.cutoff', 'v.ts')} AS age_days
-  FROM visits v
-  JOIN cutoffs c ON v.ts <= c.cutoff
-  WHERE v.profile_id IS NOT NULL
+  ${atCutoffs('visits', 'x.ts <= c.cutoff', `x.profile_id, c.cutoff_index, ${ageDays('c.cutoff', 'x.ts')} AS age_days`)}
 ),
 visit_features AS (
   SELECT profile_id, cutoff_index,
@@ -187,7 +234,7 @@ JOIN profiles p ON p.profile_id = cp.profile_id
 CROSS JOIN cutoffs c
 LEFT JOIN purchase_features pf ON pf.profile_id = cp.profile_id AND pf.cutoff_index = c.cutoff_index
 LEFT JOIN visit_features vf ON vf.profile_id = cp.profile_id AND vf.cutoff_index = c.cutoff_index
-WHERE c.everyone = 1 OR p.created_at <= c.cutoff
+WHERE c.everyone = 1 OR (p.created_at <= c.cutoff AND p.sampled = 1)
 ORDER BY c.cutoff_index, cp.crm_id
 `;
   const expanded = expandMacros(sql, dialect);

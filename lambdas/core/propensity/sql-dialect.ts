@@ -17,6 +17,8 @@
  *   `{{epoch_seconds(x)}}`: `to_unixtime(x)` in Athena, `epoch(x)` in DuckDB (both DOUBLE seconds).
  *   Trino reads a zone-less timestamp in the session zone (UTC on Athena unless changed); the
  *   Parquet columns are UTC, and a difference of two such values is the same in any fixed zone.
+ * - Hashing: `{{profile_bucket(x)}}` (only when the features query samples training customers):
+ *   `xxhash64` in Athena, `hash` in DuckDB; each engine's sample is stable, not the same as the other's.
  * - Identifiers that are keywords are double-quoted (`"timestamp"`), which both accept.
  */
 
@@ -26,6 +28,12 @@ const MACROS: Record<string, Record<SqlDialect, (argument: string) => string>> =
   epoch_seconds: {
     athena: (x) => `to_unixtime(${x})`,
     duckdb: (x) => `epoch(${x})`,
+  },
+  // A profile's bucket in [0, 1000000): a stable hash to sample customers by. The engines' hashes
+  // differ, so each picks its own sample; athena-export.ts buckets profiles with the same functions.
+  profile_bucket: {
+    athena: (x) => `abs(mod(from_big_endian_64(xxhash64(to_utf8(${x}))), 1000000))`,
+    duckdb: (x) => `hash(${x}) % 1000000`,
   },
 };
 

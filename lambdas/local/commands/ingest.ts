@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import type { CountryCode } from 'libphonenumber-js';
@@ -12,7 +9,8 @@ import { UserFacingError } from '../../core/errors';
 import { resolveTrustedIdentities, type IdentitySummary } from '../../core/identity/identity-run';
 import { MERGE_RULES } from '../../core/identity/resolve';
 import { datasetDefinitions, datasetForKey } from '../../core/ingest/datasets';
-import { DEFAULT_MAX_BAD_SHARE, ingestFile, type IngestOutcome } from '../../core/ingest/ingest-file';
+import { DEFAULT_MAX_BAD_SHARE, type IngestOutcome } from '../../core/ingest/ingest-file';
+import { ingestInWorkers, ingestLocalFile } from '../ingest-files';
 import { localSuppression } from '../privacy-suppression';
 import { formatTable, n } from '../table';
 import type { RegisterCommand } from './index';
@@ -39,6 +37,8 @@ export interface IngestOptions {
    * alone and listed in `ignored`, like files no dataset declares. Default: every dataset.
    */
   readonly datasets?: ReadonlySet<string>;
+  /** Files ingested at once, each on its own worker thread (default 1: one after the other, in this thread). */
+  readonly workers?: number;
 }
 
 export interface Console {
@@ -71,6 +71,7 @@ export const registerIngest: RegisterCommand = (program) => {
     .option('--phone-region <code>', 'region of phone numbers written without a country code', regionOf, 'US')
     .option('--ingest-date <date>', 'the ingest_date partition, YYYY-MM-DD (default: today, UTC)')
     .option('--no-identity', 'skip identity resolution')
+    .option('--workers <n>', 'files ingested at once, one worker thread each', countOf, 1)
     .action(async (folder: string, options: IngestOptions & { maxBadShare: number }) => {
       const run = await ingestFolder(folder, { ...options, maxBadShare: options.maxBadShare / 100 }, console);
       process.exitCode = run.status;
@@ -82,6 +83,13 @@ function percentOf(value: string): number {
   if (value.trim() === '' || !(percent >= 0 && percent <= 100))
     throw new InvalidArgumentError('expected a percentage from 0 to 100');
   return percent;
+}
+
+function countOf(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 64)
+    throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return count;
 }
 
 function regionOf(value: string): CountryCode {
@@ -118,29 +126,33 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   }
   files.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : 1));
 
-  // Subjects erased by `cdp privacy erase` on this tree stay out (its salt hashes the list).
-  const suppression = await localSuppression(zones, options.out);
-  const outcomes: IngestOutcome[] = [];
-  for (const file of files) {
-    const bar = progressBar(file.key, file.size);
-    try {
-      outcomes.push(
-        await ingestFile(
-          { landing, trusted: zones, quarantine: zones },
-          {
-            key: file.key,
-            etag: await sha256Of(path.join(folder, file.key)),
-            ingestDate,
-            maxBadShare: options.maxBadShare,
-            normalise: { defaultRegion: options.phoneRegion },
-            onProgress: (bytes) => bar?.update(bytes),
-            suppression,
-          },
-        ),
-      );
-    } finally {
-      bar?.update(file.size);
-      bar?.stop();
+  const jobs = files.map((file) => ({
+    folder,
+    out: options.out,
+    key: file.key,
+    size: file.size,
+    ingestDate,
+    maxBadShare: options.maxBadShare,
+    phoneRegion: options.phoneRegion,
+  }));
+  let outcomes: IngestOutcome[];
+  if ((options.workers ?? 1) > 1 && jobs.length > 1) {
+    // Files side by side on worker threads; progress is one line per finished file.
+    outcomes = await ingestInWorkers(jobs, options.workers!, (job, outcome) =>
+      out.log(`ingested ${job.key}: ${outcome.status}`),
+    );
+  } else {
+    // Subjects erased by `cdp privacy erase` on this tree stay out (its salt hashes the list).
+    const suppression = (await localSuppression(zones, options.out)) ?? null;
+    outcomes = [];
+    for (const job of jobs) {
+      const bar = progressBar(job.key, job.size);
+      try {
+        outcomes.push(await ingestLocalFile(job, { onProgress: (bytes) => bar?.update(bytes), suppression }));
+      } finally {
+        bar?.update(job.size);
+        bar?.stop();
+      }
     }
   }
   const identity = options.identity === false ? undefined : await resolveTrustedIdentities(zones);
@@ -149,13 +161,6 @@ export async function ingestFolder(folder: string, options: IngestOptions, out: 
   const rejected = outcomes.some((o) => o.status === 'rejected');
   const quarantined = outcomes.some((o) => o.status !== 'already-ingested' && o.bad > 0);
   return { status: rejected ? 1 : quarantined ? 2 : 0, outcomes, identity, ignored };
-}
-
-/** The content's hash: a second run on unchanged files finds them already ingested. */
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
 }
 
 function progressBar(label: string, total: number): SingleBar | undefined {

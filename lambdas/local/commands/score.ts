@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UserFacingError } from '../../core/errors';
@@ -91,7 +92,14 @@ export async function score(folder: string, options: ScoreOptions, out: Console)
     folder,
     // Only what the features and identity resolution read: Personalize and Pinpoint files would
     // cost ingestion time for nothing.
-    { out: options.out, maxBadShare: DEFAULT_MAX_BAD_SHARE, phoneRegion: 'US', datasets: SCORED_DATASETS },
+    // The files side by side, one worker thread each, as many as the machine has cores.
+    {
+      out: options.out,
+      maxBadShare: DEFAULT_MAX_BAD_SHARE,
+      phoneRegion: 'US',
+      datasets: SCORED_DATASETS,
+      workers: availableParallelism(),
+    },
     out,
   );
   if (ingest.ignored.length > 0)

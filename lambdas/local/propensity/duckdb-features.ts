@@ -105,21 +105,17 @@ export class DuckDbFeatures {
    *
    * `trainingShare` (0 < share ≤ 1) keeps the rows of the training cutoffs (cutoff_index > 0) of
    * that share of profiles only, chosen by a hash of the profile ID, so a customer is in or out at
-   * every cutoff; the as-of rows (cutoff 0) are always all kept. The portable query is unchanged:
-   * the filter wraps it here, on DuckDB.
+   * every cutoff; the as-of rows (cutoff 0) are always all kept. The query itself samples
+   * (`FeaturesQueryOptions.trainingShare`), before purchases and visits meet the cutoffs.
    */
   async featureTable(options: FeaturesQueryOptions, trainingShare = 1): Promise<FeatureTable> {
     if (!(trainingShare > 0 && trainingShare <= 1))
       throw new Error(`training share ${trainingShare} is not in (0, 1]`);
     const numeric = [...FEATURE_NAMES, ...LABEL_COLUMNS];
-    const keep =
-      trainingShare >= 1
-        ? ''
-        : `\nWHERE cutoff_index = 0 OR hash(profile_id) % 1000000 < ${Math.ceil(trainingShare * 1_000_000)}`;
     const sql = `SELECT ${ID_COLUMNS.slice(0, 2).join(', ')}, CAST(cutoff_index AS INTEGER) AS cutoff_index, ${numeric
       .map((c) => `CAST(${c} AS DOUBLE) AS ${c}`)
       .join(', ')}
-FROM (${featuresQuery(options, 'duckdb')}) q${keep}`;
+FROM (${featuresQuery({ ...options, trainingShare }, 'duckdb')}) q`;
     const result = await this.connection.stream(sql);
     const customerIds: string[] = [];
     const profileIds: string[] = [];
